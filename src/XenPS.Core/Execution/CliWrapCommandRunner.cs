@@ -1,0 +1,57 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CliWrap;
+
+namespace XenPS.Core.Execution;
+
+/// <summary>The one place where XenPS starts programs: CliWrap, arguments as an array, no shell.</summary>
+public sealed class CliWrapCommandRunner : ICommandRunner
+{
+    public static CliWrapCommandRunner Instance { get; } = new();
+
+    public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
+    {
+        var path = ToolResolver.Resolve(spec.FileName) ?? throw new XenToolNotFoundException(spec.FileName);
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+
+        var command = Cli.Wrap(path)
+            .WithArguments(spec.Arguments)
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(Target(stdout, spec.OnStandardOutputLine))
+            .WithStandardErrorPipe(Target(stderr, spec.OnStandardErrorLine));
+        if (spec.StandardInput is not null)
+            command = command.WithStandardInputPipe(PipeSource.FromString(spec.StandardInput, new UTF8Encoding(false)));
+        if (spec.Environment.Count > 0)
+            command = command.WithEnvironmentVariables(spec.Environment.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+
+        using var timeout = new CancellationTokenSource();
+        if (spec.Timeout is { } limit) timeout.CancelAfter(limit);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var result = await command.ExecuteAsync(linked.Token).ConfigureAwait(false);
+            return new CommandResult(spec.FileName, spec.Arguments, result.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new XenCommandTimeoutException(spec.DisplayText, spec.Timeout ?? TimeSpan.Zero, stdout.ToString(), stderr.ToString());
+        }
+        catch (Win32Exception ex)
+        {
+            throw new XenToolNotFoundException(spec.FileName, path, ex);
+        }
+    }
+
+    private static PipeTarget Target(StringBuilder buffer, Action<string>? onLine)
+    {
+        var collect = PipeTarget.ToStringBuilder(buffer, new UTF8Encoding(false));
+        return onLine is null ? collect : PipeTarget.Merge(collect, PipeTarget.ToDelegate(onLine, new UTF8Encoding(false)));
+    }
+}

@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using XenPS.Core.Execution;
+
+namespace XenPS.Core.Hosts;
+
+/// <summary>Limits and callbacks for one run on a host.</summary>
+public sealed class HostRunOptions
+{
+    public static HostRunOptions Default => new();
+
+    public TimeSpan? Timeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Text written to the program's standard input.</summary>
+    public string? StandardInput { get; set; }
+
+    public Action<string>? OnStandardOutputLine { get; set; }
+
+    public Action<string>? OnStandardErrorLine { get; set; }
+
+    /// <summary>Called once with the exact command line, before it runs (the cmdlets write it to Verbose).</summary>
+    public Action<string>? OnCommandLine { get; set; }
+}
+
+/// <summary>
+/// "A Xen host": where xl and the other tools run and where the config files live. Local, or remote through
+/// the system's OpenSSH client. Everything that runs a program goes through <see cref="ICommandRunner"/>.
+/// </summary>
+public interface IXenHost
+{
+    /// <summary>The name objects are stamped with: "localhost", or the SSH destination as the user gave it.</summary>
+    string ComputerName { get; }
+
+    bool IsLocal { get; }
+
+    /// <summary>Runs <paramref name="tool"/> (resolved on the host) with its arguments as an array.</summary>
+    Task<CommandResult> RunAsync(string tool, IReadOnlyList<string> arguments, HostRunOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Runs a POSIX sh script on the host (fed to /bin/sh on standard input). Used for file operations.</summary>
+    Task<CommandResult> RunScriptAsync(string script, HostRunOptions options, CancellationToken cancellationToken);
+
+    /// <summary>The command line as it will run, for Verbose.</summary>
+    string Describe(string tool, IReadOnlyList<string> arguments);
+}

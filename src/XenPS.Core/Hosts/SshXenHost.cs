@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using XenPS.Core.Execution;
+
+namespace XenPS.Core.Hosts;
+
+/// <summary>Options for the OpenSSH client. The user's ~/.ssh/config, agent and known_hosts are honoured.</summary>
+public sealed class SshOptions
+{
+    /// <summary>An ssh_config file passed with -F (default: $env:XENPS_SSH_CONFIG, else the user's own config).</summary>
+    public string? ConfigFile { get; set; } = Environment.GetEnvironmentVariable("XENPS_SSH_CONFIG") is { Length: > 0 } f ? f : null;
+
+    public string? IdentityFile { get; set; }
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long the shared master connection outlives its last use.</summary>
+    public TimeSpan ControlPersist { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Where master connection sockets live (default: $env:XENPS_SSH_CONTROL_DIR, else a per-user temp folder).</summary>
+    public string ControlDirectory { get; set; } = Environment.GetEnvironmentVariable("XENPS_SSH_CONTROL_DIR") is { Length: > 0 } d
+        ? d
+        : Path.Combine(Path.GetTempPath(), "xenps-" + Environment.UserName);
+}
+
+/// <summary>
+/// A Xen host reached through the system's OpenSSH client: BatchMode (never a prompt), host keys checked against
+/// known_hosts, one shared master connection per host (ControlMaster/ControlPersist). The remote login shell only
+/// ever sees "/bin/sh -s"; the real work is a POSIX sh script sent on standard input with every argument single-quoted,
+/// so it works whatever the login shell is (sh, csh on FreeBSD 13, bash) and no argument is ever re-parsed.
+/// </summary>
+public sealed class SshXenHost : IXenHost
+{
+    /// <summary>Appended to PATH on the remote side: a non-login ssh session on FreeBSD may lack /usr/local/sbin (xl).</summary>
+    internal const string PathPrelude = "PATH=\"$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin\"; export PATH\n";
+
+    private static readonly Regex SshFailure = new(
+        @"^ssh: |Could not resolve hostname|Connection refused|Connection timed out|No route to host|Host key verification failed|" +
+        @"Permission denied \(|kex_exchange_identification|Connection closed by|Connection reset by|banner exchange|" +
+        @"REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known|Too many authentication failures|Bad configuration option|" +
+        @"Can't open user config file|Network is unreachable|Operation timed out",
+        RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
+    private static readonly Regex SafeToolName = new(@"^[A-Za-z0-9_./+-]+$", RegexOptions.CultureInvariant);
+
+    private readonly ICommandRunner _runner;
+
+    public SshXenHost(SshTarget target, SshOptions? options = null, ICommandRunner? runner = null, string? computerName = null)
+    {
+        Target = target;
+        Options = options ?? new SshOptions();
+        _runner = runner ?? CliWrapCommandRunner.Instance;
+        ComputerName = computerName ?? target.ToString();
+    }
+
+    public SshTarget Target { get; }
+
+    public SshOptions Options { get; }
+
+    public string ComputerName { get; }
+
+    public bool IsLocal => false;
+
+    public string Describe(string tool, IReadOnlyList<string> arguments) =>
+        $"[{ComputerName}] {ShellQuoting.Join(new[] { tool }.Concat(arguments))}";
+
+    public async Task<CommandResult> RunAsync(string tool, IReadOnlyList<string> arguments, HostRunOptions options, CancellationToken cancellationToken)
+    {
+        options.OnCommandLine?.Invoke(Describe(tool, arguments));
+        var result = await RunRawAsync(BuildExecScript(tool, arguments), options, cancellationToken).ConfigureAwait(false);
+        return new CommandResult(tool, arguments.ToArray(), result.ExitCode, result.StandardOutput, result.StandardError, result.Duration);
+    }
+
+    public Task<CommandResult> RunScriptAsync(string script, HostRunOptions options, CancellationToken cancellationToken)
+    {
+        options.OnCommandLine?.Invoke($"[{ComputerName}] sh -s <<script\n{script.TrimEnd('\n')}\nscript");
+        return RunRawAsync(PathPrelude + script, options, cancellationToken);
+    }
+
+    /// <summary>The script that runs one tool: PATH fix-up, a clear marker when the tool is missing, then exec.</summary>
+    internal static string BuildExecScript(string tool, IReadOnlyList<string> arguments)
+    {
+        if (!SafeToolName.IsMatch(tool)) throw new ArgumentException($"'{tool}' is not a program name.", nameof(tool));
+        var sb = new StringBuilder(PathPrelude);
+        sb.Append("command -v ").Append(tool)
+          .Append(" >/dev/null 2>&1 || { echo \"xenps: ").Append(tool).Append(": not found on this host\" >&2; exit 127; }\n");
+        sb.Append("exec ").Append(ShellQuoting.Join(new[] { tool }.Concat(arguments))).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>The ssh argument list that runs /bin/sh -s on the host.</summary>
+    public IReadOnlyList<string> BuildSshArguments(params string[] remoteCommand)
+    {
+        var args = new List<string>
+        {
+            "-T",
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=" + ((int)Math.Ceiling(Options.ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+            "-o", "ControlMaster=auto",
+            "-o", "ControlPath=" + ControlPath,
+            "-o", "ControlPersist=" + ((int)Math.Ceiling(Options.ControlPersist.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+        };
+        if (Options.ConfigFile is not null) { args.Add("-F"); args.Add(Options.ConfigFile); }
+        if (Target.Port is { } port) { args.Add("-p"); args.Add(port.ToString(CultureInfo.InvariantCulture)); }
+        if (Options.IdentityFile is not null)
+        {
+            args.Add("-i"); args.Add(Options.IdentityFile);
+            args.Add("-o"); args.Add("IdentitiesOnly=yes");
+        }
+        args.Add("--");
+        args.Add(Target.Destination);
+        args.AddRange(remoteCommand.Length == 0 ? new[] { "/bin/sh", "-s" } : remoteCommand);
+        return args;
+    }
+
+    /// <summary>The master socket path; %C is ssh's hash of local host, remote host, port and user.</summary>
+    public string ControlPath => Path.Combine(Options.ControlDirectory, "%C");
+
+    /// <summary>Closes the shared master connection, if one is up.</summary>
+    public async Task CloseMasterAsync(CancellationToken cancellationToken)
+    {
+        var args = BuildSshArguments().TakeWhile(a => a != "--").Concat(new[] { "-O", "exit", "--", Target.Destination }).ToArray();
+        try
+        {
+            await _runner.RunAsync(new CommandSpec("ssh", args) { Timeout = TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (XenException)
+        {
+            // nothing to close
+        }
+    }
+
+    private async Task<CommandResult> RunRawAsync(string script, HostRunOptions options, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Options.ControlDirectory);
+        var spec = new CommandSpec("ssh", BuildSshArguments())
+        {
+            StandardInput = script,
+            Timeout = options.Timeout,
+            OnStandardOutputLine = options.OnStandardOutputLine,
+            OnStandardErrorLine = options.OnStandardErrorLine,
+        };
+        CommandResult result;
+        try
+        {
+            result = await _runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch (XenException ex)
+        {
+            ex.ComputerName = ComputerName;
+            throw;
+        }
+
+        if (result.ExitCode == 255 && SshFailure.IsMatch(result.StandardError))
+            throw new XenHostUnreachableException(ComputerName, FirstLines(result.StandardError));
+        return result;
+    }
+
+    private static string FirstLines(string text) =>
+        string.Join(" ", text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Take(3));
+}

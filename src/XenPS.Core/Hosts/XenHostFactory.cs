@@ -1,0 +1,20 @@
+using System;
+
+namespace XenPS.Core.Hosts;
+
+/// <summary>Turns what a user types for -ComputerName into a host.</summary>
+public static class XenHostFactory
+{
+    /// <summary>Null, empty, "localhost" and "." mean this machine; anything else is an SSH destination.</summary>
+    public static bool IsLocal(string? computerName) =>
+        string.IsNullOrWhiteSpace(computerName) ||
+        string.Equals(computerName, LocalXenHost.LocalName, StringComparison.OrdinalIgnoreCase) ||
+        computerName == ".";
+
+    public static IXenHost Create(string? computerName, SshOptions? sshOptions = null)
+    {
+        if (IsLocal(computerName)) return new LocalXenHost();
+        var target = SshTarget.Parse(computerName!);
+        return new SshXenHost(target, sshOptions, computerName: computerName!.Trim());
+    }
+}

@@ -1,0 +1,165 @@
+using System;
+using System.Collections.Generic;
+
+namespace XenPS;
+
+/// <summary>The run state of a domain: the first, second, third, fourth and sixth characters of xl list's State.</summary>
+[Flags]
+public enum XenDomainState
+{
+    None = 0,
+    Running = 1,
+    Blocked = 2,
+    Paused = 4,
+    Shutdown = 8,
+    Crashed = 16,
+    Dying = 32,
+}
+
+/// <summary>Why a domain shut down: the fifth State character of xl list, one of "-rscwS" (meaningful when Shutdown is set).</summary>
+public enum XenShutdownReason
+{
+    None,
+    PowerOff,
+    Reboot,
+    Suspend,
+    Crash,
+    Watchdog,
+    SoftReset,
+    Unknown,
+}
+
+public enum XenDomainType
+{
+    Unknown,
+    PV,
+    PVH,
+    HVM,
+}
+
+/// <summary>A Xen domain as xl list (and, with -Detailed, xl list -l) shows it.</summary>
+public sealed class XenDomain
+{
+    /// <summary>The host the domain runs on ("localhost" when local).</summary>
+    public string ComputerName { get; set; } = "localhost";
+
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The domain id (domid).</summary>
+    public int Id { get; set; }
+
+    /// <summary>Current memory in MiB, as xl list shows it.</summary>
+    public long MemoryMB { get; set; }
+
+    /// <summary>Online vCPUs.</summary>
+    public int VCpus { get; set; }
+
+    public XenDomainState State { get; set; }
+
+    public XenShutdownReason ShutdownReason { get; set; }
+
+    /// <summary>The six State characters exactly as xl prints them, e.g. "r-----" or "---sc-".</summary>
+    public string StateText { get; set; } = "------";
+
+    public TimeSpan CpuTime { get; set; }
+
+    /// <summary>From xl list -v or -l.</summary>
+    public Guid? Uuid { get; set; }
+
+    /// <summary>The shutdown reason code from xl list -v, when the domain has shut down.</summary>
+    public int? ReasonCode { get; set; }
+
+    /// <summary>The security label from xl list -v ("-" when there is none).</summary>
+    public string? SecurityLabel { get; set; }
+
+    /// <summary>True when the fields below were filled from xl list -l.</summary>
+    public bool IsDetailed { get; set; }
+
+    public XenDomainType Type { get; set; }
+
+    public long? MaxMemoryMB { get; set; }
+
+    public long? TargetMemoryMB { get; set; }
+
+    public int? MaxVCpus { get; set; }
+
+    public string? Kernel { get; set; }
+
+    public string? Ramdisk { get; set; }
+
+    public string? KernelCommandLine { get; set; }
+
+    public IReadOnlyList<XenDisk> Disks { get; set; } = Array.Empty<XenDisk>();
+
+    public IReadOnlyList<XenNic> Nics { get; set; } = Array.Empty<XenNic>();
+
+    public XenVnc? Vnc { get; set; }
+
+    public string? Serial { get; set; }
+
+    public string? Boot { get; set; }
+
+    public string? OnPoweroff { get; set; }
+
+    public string? OnReboot { get; set; }
+
+    public string? OnCrash { get; set; }
+
+    /// <summary>The domain's libxl configuration as xl list -l printed it (JSON).</summary>
+    public string? ConfigJson { get; set; }
+
+    public bool IsDom0 => Id == 0;
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A virtual disk of a domain (xl list -l "disks").</summary>
+public sealed class XenDisk
+{
+    /// <summary>The backing file or device (pdev_path), e.g. /dev/zvol/zroot/xendisk0.</summary>
+    public string? Target { get; set; }
+
+    /// <summary>The device name in the guest, e.g. xvda or hda.</summary>
+    public string? Vdev { get; set; }
+
+    public string? Format { get; set; }
+
+    /// <summary>The backend type: phy, qdisk, tap or standalone.</summary>
+    public string? BackendType { get; set; }
+
+    public bool ReadWrite { get; set; } = true;
+
+    public bool IsCdrom { get; set; }
+
+    public override string ToString() => $"{Vdev}={Target}";
+}
+
+/// <summary>A virtual network interface of a domain (xl list -l "nics").</summary>
+public sealed class XenNic
+{
+    public int? DevId { get; set; }
+    public string? Mac { get; set; }
+    public string? Bridge { get; set; }
+    public string? Model { get; set; }
+    public string? Type { get; set; }
+    public string? VifName { get; set; }
+    public string? Ip { get; set; }
+    public string? Script { get; set; }
+
+    public override string ToString() => $"{Mac}@{Bridge}";
+}
+
+/// <summary>The VNC console of an HVM domain.</summary>
+public sealed class XenVnc
+{
+    public bool? Enabled { get; set; }
+    public string? Listen { get; set; }
+    public int? Display { get; set; }
+    public bool? FindUnused { get; set; }
+    public bool HasPassword { get; set; }
+
+    /// <summary>The TCP port (5900 + display) when the display is fixed.</summary>
+    public int? Port => Display is { } d ? 5900 + d : null;
+
+    public override string ToString() => Enabled == false ? "off" : $"{Listen ?? "127.0.0.1"}:{(Display?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto")}";
+}

@@ -1,0 +1,29 @@
+using System;
+using System.Management.Automation;
+using XenPS.Infrastructure;
+
+namespace XenPS.Commands;
+
+/// <summary>Gets how long domains have been running (xl uptime).</summary>
+[Cmdlet(VerbsCommon.Get, "XenUptime")]
+[OutputType(typeof(XenDomainUptime))]
+public sealed class GetXenUptimeCommand : XenCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(DomainNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("CN", "Host")]
+    [ValidateNotNullOrEmpty]
+    public string[]? ComputerName { get; set; }
+
+    protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
+    {
+        var all = Wait(xl.UptimeAsync(Array.Empty<string>(), CancelToken));
+        WriteObject(DomainFilter.SelectByDomain(all, u => u.Name, u => u.Id, Name, out var unmatched), enumerateCollection: true);
+        WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
+    });
+}

@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using XenPS.Core.Execution;
+using XenPS.Core.Hosts;
+using XenPS.Core.Xl;
+
+namespace XenPS.Infrastructure;
+
+/// <summary>
+/// The base of every XenPS cmdlet. Owns a cancellation token that Ctrl+C (StopProcessing) cancels, which kills the
+/// programs being run. Work runs on tasks; everything they want to write (Verbose, Debug, Warning, objects,
+/// progress) is queued and written here, on the pipeline thread, while the cmdlet waits (PowerShell only accepts
+/// writes from that thread).
+/// </summary>
+public abstract class XenCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly BlockingCollection<Action> _pending = new();
+    private bool _disposed;
+
+    protected XenCmdlet() => Output = new QueuedOutput(this);
+
+    /// <summary>Cancelled when the user presses Ctrl+C.</summary>
+    protected CancellationToken CancelToken => _cancel.Token;
+
+    /// <summary>A thread-safe sink for Core's Verbose, Debug and Warning text.</summary>
+    protected IXenOutput Output { get; }
+
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    /// <summary>Queues an action to run on the pipeline thread during the next <see cref="Wait{T}"/>. Safe from any thread.</summary>
+    protected void Post(Action action)
+    {
+        try
+        {
+            _pending.Add(action);
+        }
+        catch (ObjectDisposedException)
+        {
+            // the cmdlet has finished; late output is dropped
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>Waits for a task on the pipeline thread, writing what it queued meanwhile. Rethrows its exception.</summary>
+    protected T Wait<T>(Task<T> task)
+    {
+        // Wake the pump the moment the task ends, so waiting costs no polling delay.
+        task.ContinueWith(_ => Post(Nothing), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        while (!task.IsCompleted)
+        {
+            _pending.Take()();
+        }
+        Drain();
+        return task.GetAwaiter().GetResult();
+    }
+
+    private static void Nothing() { }
+
+    protected void Wait(Task task) => Wait(WrapVoid(task));
+
+    /// <summary>Writes everything queued so far.</summary>
+    protected void Drain()
+    {
+        while (_pending.TryTake(out var action)) action();
+    }
+
+    private static async Task<bool> WrapVoid(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>An xl client for a host whose Verbose/Debug output goes to this cmdlet.</summary>
+    protected XlClient Xl(IXenHost host) => new(host, Output);
+
+    protected static IXenHost ResolveHost(string? computerName) => XenHostFactory.Create(computerName);
+
+    /// <summary>Runs <paramref name="action"/> for each host named (this machine when none is); a host that fails
+    /// is one non-terminating error whose target is its name, and the next host is tried.</summary>
+    protected void ForEachHost(string[]? computerNames, Action<XlClient> action)
+    {
+        foreach (var computer in computerNames ?? new string?[] { null })
+        {
+            try
+            {
+                action(Xl(ResolveHost(computer)));
+            }
+            catch (Exception ex) when (!IsStopping(ex))
+            {
+                WriteXenError(ex, computer ?? LocalXenHost.LocalName);
+            }
+        }
+    }
+
+    /// <summary>One ObjectNotFound error per name or id that matched no domain.</summary>
+    protected void WriteDomainsNotFound(IEnumerable<object> unmatched, string computerName)
+    {
+        foreach (var missing in unmatched)
+        {
+            WriteXenError("XenDomainNotFound", ErrorCategory.ObjectNotFound,
+                $"No domain with {(missing is int ? "id" : "name")} '{missing}' exists on host '{computerName}'.", missing);
+        }
+    }
+
+    /// <summary>Builds the ErrorRecord for a failure: stable id, the category Core chose, the given target.</summary>
+    protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
+    {
+        if (exception is AggregateException { InnerExceptions.Count: 1 } aggregate) exception = aggregate.InnerExceptions[0];
+        return exception switch
+        {
+            XenException xen => new ErrorRecord(xen, xen.ErrorId, ToCategory(xen.Kind), target),
+            OperationCanceledException => new ErrorRecord(exception, "XenOperationCancelled", ErrorCategory.OperationStopped, target),
+            ArgumentException => new ErrorRecord(exception, "XenInvalidArgument", ErrorCategory.InvalidArgument, target),
+            _ => new ErrorRecord(exception, "XenUnexpectedError", ErrorCategory.NotSpecified, target),
+        };
+    }
+
+    protected static ErrorCategory ToCategory(XenErrorKind kind) =>
+        Enum.TryParse<ErrorCategory>(kind.ToString(), out var category) ? category : ErrorCategory.NotSpecified;
+
+    /// <summary>A non-terminating error for one item; the pipeline goes on with the next one.</summary>
+    protected void WriteXenError(Exception exception, object? target) => WriteError(ToErrorRecord(exception, target));
+
+    protected void WriteXenError(string errorId, ErrorCategory category, string message, object? target) =>
+        WriteError(new ErrorRecord(new XenException(errorId, ParseKind(category), message), errorId, category, target));
+
+    protected void ThrowXenError(Exception exception, object? target) => ThrowTerminatingError(ToErrorRecord(exception, target));
+
+    private static XenErrorKind ParseKind(ErrorCategory category) =>
+        Enum.TryParse<XenErrorKind>(category.ToString(), out var kind) ? kind : XenErrorKind.NotSpecified;
+
+    /// <summary>True when the exception is the user's Ctrl+C: the cmdlet should stop quietly.</summary>
+    protected bool IsStopping(Exception exception) =>
+        CancelToken.IsCancellationRequested && (exception is OperationCanceledException || exception.InnerException is OperationCanceledException);
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (_disposed) return;
+        if (disposing)
+        {
+            _cancel.Dispose();
+            _pending.Dispose();
+        }
+        _disposed = true;
+    }
+
+    private sealed class QueuedOutput : IXenOutput
+    {
+        private readonly XenCmdlet _cmdlet;
+
+        public QueuedOutput(XenCmdlet cmdlet) => _cmdlet = cmdlet;
+
+        public void WriteVerbose(string text) => _cmdlet.Post(() => _cmdlet.WriteVerbose(text));
+
+        public void WriteDebug(string text) => _cmdlet.Post(() => _cmdlet.WriteDebug(text));
+
+        public void WriteWarning(string text) => _cmdlet.Post(() => _cmdlet.WriteWarning(text));
+    }
+}
