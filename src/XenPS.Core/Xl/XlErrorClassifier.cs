@@ -34,9 +34,6 @@ public static class XlErrorClassifier
         new("XenNotDom0", XenErrorKind.PermissionDenied,
             @"Could not obtain handle on privileged command interface|cannot init xl context|cannot open libxc handle|xencall: error",
             (_, host) => $"Host '{host}' is not a running Xen Dom0, or xl was not run as root (xl could not open /dev/xen/privcmd). Boot the host into Xen and run as root."),
-        new("XenDomainNotFound", XenErrorKind.ObjectNotFound,
-            @"^(?<id>.+?) is an invalid domain identifier|Domain '(?<id>\d+)' does not exist|Domain (?<id>\d+):Non-existant domain",
-            (m, host) => $"Domain '{m.Groups["id"].Value}' does not exist on host '{host}'."),
         new("XenDomainExists", XenErrorKind.ResourceExists,
             @"Domain with name ""(?<name>[^""]+)"" already exists",
             (m, host) => $"A domain named '{m.Groups["name"].Value}' already exists on host '{host}'."),
@@ -63,6 +60,10 @@ public static class XlErrorClassifier
         new("XenDomain0Protected", XenErrorKind.InvalidOperation,
             @"Not destroying domain 0",
             (_, host) => "Domain 0 (the Dom0 itself) cannot be destroyed."),
+        // Last: xl prints "Non-existant domain" while cleaning up after many other failures.
+        new("XenDomainNotFound", XenErrorKind.ObjectNotFound,
+            @"^(?<id>.+?) is an invalid domain identifier|Domain '(?<id>\d+)' does not exist",
+            (m, host) => $"Domain '{m.Groups["id"].Value}' does not exist on host '{host}'."),
     };
 
     /// <summary>Classifies a failed run. <paramref name="computerName"/> names the host in messages.</summary>
