@@ -1,0 +1,247 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using XenPS.Core.Execution;
+
+namespace XenPS.Core.Hosts;
+
+/// <summary>One file to write in a <see cref="HostFileSystem.WriteFilesAtomicAsync"/> batch.</summary>
+public sealed class FileWrite
+{
+    public FileWrite(string path, string content, string? mode = null)
+    {
+        HostFileSystem.ValidatePath(path);
+        if (mode is not null && (mode.Length is < 3 or > 4 || mode.Any(c => c < '0' || c > '7')))
+            throw new ArgumentException($"'{mode}' is not an octal file mode such as 0600.", nameof(mode));
+        Path = path;
+        Content = content;
+        Mode = mode;
+    }
+
+    public string Path { get; }
+    public string Content { get; }
+
+    /// <summary>An octal mode such as "0600"; null keeps the mode of the file replaced (0644 for a new file under umask 022).</summary>
+    public string? Mode { get; }
+}
+
+/// <summary>What a batch write did for each file.</summary>
+public sealed class FileWriteResult
+{
+    public FileWriteResult(string path, string? backupPath, bool created)
+    {
+        Path = path;
+        BackupPath = backupPath;
+        Created = created;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The timestamped copy of the old file (null when the file did not exist).</summary>
+    public string? BackupPath { get; }
+
+    public bool Created { get; }
+}
+
+/// <summary>
+/// File operations on a host (local or over SSH) done by small POSIX sh scripts run through the host's one
+/// transport, so the same code runs on the Dom0 and on a remote Dom0. Writes are atomic: each file is written to a
+/// temporary file in its own directory (keeping the old file's mode and owner) and renamed over the old one; the old
+/// one is kept as a timestamped backup. A batch stages every file before renaming any, and if a rename fails the
+/// files already replaced are put back from their backups, so every file ends either old or new.
+/// </summary>
+public sealed class HostFileSystem
+{
+    private const int MissingExitCode = 3;
+    private readonly IXenHost _host;
+    private readonly IXenOutput _output;
+
+    public HostFileSystem(IXenHost host, IXenOutput? output = null)
+    {
+        _host = host;
+        _output = output ?? NullXenOutput.Instance;
+    }
+
+    /// <summary>Test hook: make the batch fail after this many renames (fault injection).</summary>
+    internal int? FailAfterRenames { get; set; }
+
+    /// <summary>The text of a file, or null when it does not exist.</summary>
+    public async Task<string?> ReadFileAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        var q = ShellQuoting.Quote(path);
+        var script = $"if [ -f {q} ]; then exec cat {q}; elif [ -e {q} ]; then echo \"xenps: {Escape(path)} is not a regular file\" >&2; exit 4; else exit {MissingExitCode}; fi\n";
+        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode == MissingExitCode) return null;
+        Check(result, "read " + path);
+        return result.StandardOutput;
+    }
+
+    public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        var result = await RunAsync($"[ -e {ShellQuoting.Quote(path)} ]\n", cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0;
+    }
+
+    /// <summary>Creates a directory (and its parents) when missing; true when it was created.</summary>
+    public async Task<bool> EnsureDirectoryAsync(string path, string? mode, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        var q = ShellQuoting.Quote(path);
+        var chmod = mode is null ? string.Empty : $" && chmod {mode} {q}";
+        var result = await RunAsync($"if [ -d {q} ]; then exit 0; fi\nmkdir -p {q}{chmod} && exit 10\n", cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode == 10) return true;
+        Check(result, "create directory " + path);
+        return false;
+    }
+
+    /// <summary>Deletes a file; false when it did not exist.</summary>
+    public async Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        var q = ShellQuoting.Quote(path);
+        var result = await RunAsync($"if [ -e {q} ] || [ -L {q} ]; then rm -f {q} && exit 10; fi\nexit 0\n", cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode == 10) return true;
+        Check(result, "delete " + path);
+        return false;
+    }
+
+    public async Task<FileWriteResult> WriteFileAtomicAsync(FileWrite file, bool backup, CancellationToken cancellationToken) =>
+        (await WriteFilesAtomicAsync(new[] { file }, backup, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Writes several files all-or-nothing (see the class remarks).</summary>
+    public async Task<IReadOnlyList<FileWriteResult>> WriteFilesAtomicAsync(IReadOnlyList<FileWrite> files, bool backup, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0) return Array.Empty<FileWriteResult>();
+        if (files.Select(f => f.Path).Distinct(StringComparer.Ordinal).Count() != files.Count)
+            throw new ArgumentException("The same file is listed twice in one write.", nameof(files));
+
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var script = BuildWriteScript(files, backup, stamp, FailAfterRenames);
+        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        Check(result, "write " + string.Join(", ", files.Select(f => f.Path)));
+
+        // The script prints one "path<TAB>created|replaced<TAB>backup" line per file.
+        var byPath = new Dictionary<string, FileWriteResult>(StringComparer.Ordinal);
+        foreach (var line in result.StandardOutput.Split('\n'))
+        {
+            var parts = line.Split('\t');
+            if (parts.Length != 3) continue;
+            byPath[parts[0]] = new FileWriteResult(parts[0], parts[2].Length == 0 ? null : parts[2], parts[1] == "created");
+        }
+        return files.Select(f => byPath.TryGetValue(f.Path, out var r) ? r : new FileWriteResult(f.Path, null, false)).ToArray();
+    }
+
+    internal static string BuildWriteScript(IReadOnlyList<FileWrite> files, bool backup, string stamp, int? failAfterRenames)
+    {
+        var n = files.Count;
+        var sb = new StringBuilder();
+        sb.Append("umask 022\nr=0\n");
+        for (var i = 0; i < n; i++) sb.Append("t").Append(i).Append("=''; b").Append(i).Append("=''; s").Append(i).Append("=replaced\n");
+        // cleanup removes staged temporary files; rollback puts back the files replaced so far (r of them).
+        sb.Append("cleanup() {\n");
+        for (var i = 0; i < n; i++) sb.Append("  [ -z \"$t").Append(i).Append("\" ] || rm -f \"$t").Append(i).Append("\"\n");
+        sb.Append("  :\n}\nrollback() {\n");
+        for (var i = 0; i < n; i++)
+        {
+            var path = ShellQuoting.Quote(files[i].Path);
+            sb.Append("  if [ \"$r\" -gt ").Append(i).Append(" ]; then if [ -n \"$b").Append(i).Append("\" ]; then cp -p \"$b").Append(i).Append("\" ").Append(path)
+              .Append("; else rm -f ").Append(path).Append("; fi; fi\n");
+        }
+        sb.Append("  :\n}\n");
+        sb.Append("fail() { echo \"xenps: $*\" >&2; cleanup; exit 1; }\n");
+
+        // Stage: every file is fully written next to its target before anything is replaced.
+        for (var i = 0; i < n; i++)
+        {
+            var f = files[i];
+            var path = ShellQuoting.Quote(f.Path);
+            var dir = DirectoryOf(f.Path);
+            var template = ShellQuoting.Quote(dir.TrimEnd('/') + "/." + FileNameOf(f.Path) + ".xenps.XXXXXX");
+            sb.Append("[ -d ").Append(ShellQuoting.Quote(dir)).Append(" ] || fail ").Append(ShellQuoting.Quote("directory " + dir + " does not exist")).Append('\n');
+            sb.Append("t").Append(i).Append("=$(mktemp ").Append(template).Append(") || fail ").Append(ShellQuoting.Quote("cannot create a temporary file in " + dir)).Append('\n');
+            sb.Append("if [ -e ").Append(path).Append(" ]; then cp -p ").Append(path).Append(" \"$t").Append(i).Append("\" || fail ").Append(ShellQuoting.Quote("cannot copy " + f.Path)).Append("; fi\n");
+            AppendContent(sb, "$t" + i, f.Content);
+            if (f.Mode is not null) sb.Append("chmod ").Append(f.Mode).Append(" \"$t").Append(i).Append("\" || fail chmod\n");
+        }
+
+        // Replace: keep a copy of the old file (the backup), then rename; a failure puts back what was replaced.
+        for (var i = 0; i < n; i++)
+        {
+            var f = files[i];
+            var path = ShellQuoting.Quote(f.Path);
+            var bak = ShellQuoting.Quote(f.Path + ".xenps-" + stamp + ".bak");
+            if (failAfterRenames == i) sb.Append("rollback; fail 'injected fault after ").Append(i).Append(" files'\n");
+            sb.Append("if [ -e ").Append(path).Append(" ]; then cp -p ").Append(path).Append(' ').Append(bak)
+              .Append(" || { rollback; fail ").Append(ShellQuoting.Quote("cannot back up " + f.Path)).Append("; }; b").Append(i).Append('=').Append(bak)
+              .Append("; else s").Append(i).Append("=created; fi\n");
+            sb.Append("mv -f \"$t").Append(i).Append("\" ").Append(path).Append(" || { rollback; fail ").Append(ShellQuoting.Quote("cannot replace " + f.Path)).Append("; }\n");
+            sb.Append("t").Append(i).Append("=''; r=").Append(i + 1).Append('\n');
+        }
+        for (var i = 0; i < n; i++)
+        {
+            // Without -Backup the copy only served the rollback: remove it now that every file is in place.
+            if (!backup) sb.Append("[ -z \"$b").Append(i).Append("\" ] || rm -f \"$b").Append(i).Append("\"; b").Append(i).Append("=''\n");
+            sb.Append("printf '%s\\t%s\\t%s\\n' ").Append(ShellQuoting.Quote(files[i].Path)).Append(" \"$s").Append(i).Append("\" \"$b").Append(i).Append("\"\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Writes exact bytes through a quoted here-document (nothing in it is expanded); a missing final newline is
+    /// restored by cutting the one byte the here-document adds.</summary>
+    private static void AppendContent(StringBuilder sb, string target, string content)
+    {
+        var marker = "XENPS_EOF_" + Guid.NewGuid().ToString("N");
+        if (content.Length == 0)
+        {
+            sb.Append(": > \"").Append(target).Append("\" || fail write\n");
+            return;
+        }
+        var endsWithNewline = content[content.Length - 1] == '\n';
+        sb.Append("cat > \"").Append(target).Append("\" <<'").Append(marker).Append("' || fail write\n");
+        sb.Append(content);
+        if (!endsWithNewline) sb.Append('\n');
+        sb.Append(marker).Append('\n');
+        if (!endsWithNewline) sb.Append("truncate -s -1 \"").Append(target).Append("\" || fail truncate\n");
+    }
+
+    internal static void ValidatePath(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path[0] != '/')
+            throw new ArgumentException($"'{path}' is not an absolute path.", nameof(path));
+        if (path.Any(c => c == '\n' || c == '\r' || c == '\0' || char.IsControl(c)))
+            throw new ArgumentException("A file path cannot contain control characters or newlines.", nameof(path));
+        if (path.EndsWith("/", StringComparison.Ordinal))
+            throw new ArgumentException($"'{path}' names a directory, not a file.", nameof(path));
+    }
+
+    private static string DirectoryOf(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash <= 0 ? "/" : path.Substring(0, slash);
+    }
+
+    private static string FileNameOf(string path) => path.Substring(path.LastIndexOf('/') + 1);
+
+    private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$").Replace("`", "\\`");
+
+    private Task<CommandResult> RunAsync(string script, CancellationToken cancellationToken)
+    {
+        var options = new HostRunOptions { Timeout = TimeSpan.FromSeconds(60), OnCommandLine = line => _output.WriteDebug("Running: " + line) };
+        return _host.RunScriptAsync(script, options, cancellationToken);
+    }
+
+    private void Check(CommandResult result, string what)
+    {
+        if (result.ExitCode == 0) return;
+        var detail = string.Join(" ", result.StandardError.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+        throw new XenException("XenFileOperationFailed", XenErrorKind.WriteError,
+            $"Could not {what} on host '{_host.ComputerName}': {(detail.Length > 0 ? detail : "exit code " + result.ExitCode.ToString(CultureInfo.InvariantCulture))}")
+        { ComputerName = _host.ComputerName };
+    }
+}
