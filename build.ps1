@@ -68,11 +68,14 @@ if ('Build' -in $Task) {
 
 if ('Docs' -in $Task) {
     Install-Pinned 'Microsoft.PowerShell.PlatyPS'
-    $pages = Get-ChildItem -Path (Join-Path $root 'docs/en-US') -Filter '*-*.md'
-    $help = $pages | ForEach-Object { Import-MarkdownCommandHelp -Path $_.FullName }
+    # Only the cmdlet pages: XenPS.md is the module page and about_XenPS.md an about topic.
+    $help = Measure-PlatyPSMarkdown -Path (Join-Path $root 'docs/en-US/*.md') |
+        Where-Object Filetype -Match 'CommandHelp' |
+        Import-MarkdownCommandHelp -Path { $_.FilePath }
     $target = Join-Path $moduleDir 'en-US'
     New-Item -ItemType Directory -Path $target -Force | Out-Null
-    # Export-MamlCommandHelp writes <OutputFolder>/<ModuleName>/<ModuleName>-Help.xml; the engine looks for XenPS.dll-Help.xml.
+    # Export-MamlCommandHelp names its file <Module Name>-Help.xml; a binary module's help is <Assembly>.dll-Help.xml,
+    # so export to a temporary folder and put the file in place under that name (replacing HelpGen's).
     $staging = Join-Path ([IO.Path]::GetTempPath()) "xenps-maml-$PID"
     $help | Export-MamlCommandHelp -OutputFolder $staging -Force | Out-Null
     $maml = Get-ChildItem -Path $staging -Recurse -Filter '*.xml' | Select-Object -First 1
