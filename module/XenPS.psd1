@@ -11,10 +11,20 @@
     FormatsToProcess     = @('XenPS.Format.ps1xml')
     TypesToProcess       = @('XenPS.Types.ps1xml')
     CmdletsToExport      = @(
+        'Get-XenDomUConfig'
         'Get-XenDomain'
         'Get-XenHost'
         'Get-XenUptime'
         'Get-XenVCpu'
+        'New-XenDomU'
+        'Remove-XenDomain'
+        'Restart-XenDomain'
+        'Resume-XenDomain'
+        'Set-XenDomUConfig'
+        'Set-XenDomain'
+        'Start-XenDomain'
+        'Stop-XenDomain'
+        'Suspend-XenDomain'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

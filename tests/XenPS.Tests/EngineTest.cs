@@ -30,8 +30,12 @@ public abstract class EngineTest : IDisposable
     /// <summary>An enum value of the module's own types, as text (the test assembly does not reference the module).</summary>
     protected static string Text(object? value) => value?.ToString() ?? string.Empty;
 
+    /// <summary>Extra clean-up of a test class (temporary files).</summary>
+    protected virtual void Cleanup() { }
+
     public void Dispose()
     {
+        Cleanup();
         Engine.Dispose();
         Scope.Dispose();
         GC.SuppressFinalize(this);

@@ -27,7 +27,34 @@ public sealed class FakeXl : IDisposable
     public string ScriptPath => Path.Combine(Directory, "xl");
 
     private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
+    private int _files;
     private readonly Dictionary<string, string> _sleeps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(string Arguments, string BasePath)>> _then = new(StringComparer.Ordinal);
+
+    /// <summary>After a call with <paramref name="arguments"/>, later calls with <paramref name="thenArguments"/> replay
+    /// <paramref name="thenCapture"/> (state changes: after "destroy guest1", "list" no longer shows guest1).</summary>
+    public FakeXl After(string arguments, string thenArguments, string thenCapture)
+    {
+        if (!_then.TryGetValue(arguments, out var list)) _then[arguments] = list = new List<(string, string)>();
+        list.Add((thenArguments, Path.Combine(Captures, thenCapture)));
+        Write();
+        return this;
+    }
+
+    /// <summary>Like <see cref="After"/> with literal output.</summary>
+    public FakeXl AfterText(string arguments, string thenArguments, string stdout, string stderr = "", int exitCode = 0)
+    {
+        var basePath = Path.Combine(Directory, "custom-" + _files++);
+        File.WriteAllText(basePath + ".stdout", stdout);
+        File.WriteAllText(basePath + ".stderr", stderr);
+        File.WriteAllText(basePath + ".rc", exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (!_then.TryGetValue(arguments, out var list)) _then[arguments] = list = new List<(string, string)>();
+        list.Add((thenArguments, basePath));
+        Write();
+        return this;
+    }
+
+    private static string Key(string arguments) => new(arguments.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
 
     /// <summary>Replays capture <paramref name="capture"/> (a name under Data/xl-captures) for these exact arguments.</summary>
     public FakeXl Map(string arguments, string capture)
@@ -40,7 +67,7 @@ public sealed class FakeXl : IDisposable
     /// <summary>Replays literal output for these arguments.</summary>
     public FakeXl MapText(string arguments, string stdout, string stderr = "", int exitCode = 0)
     {
-        var name = "custom-" + _map.Count;
+        var name = "custom-" + _files++;
         var basePath = Path.Combine(Directory, name);
         File.WriteAllText(basePath + ".stdout", stdout);
         File.WriteAllText(basePath + ".stderr", stderr);
@@ -67,7 +94,17 @@ public sealed class FakeXl : IDisposable
         var sb = new StringBuilder();
         sb.Append("#!/bin/sh\n");
         sb.Append("# fake xl: replays real captures from the Xen lab\n");
-        sb.Append("printf '%s\\n' \"$*\" >> '").Append(Directory).Append("/calls.log'\n");
+        sb.Append("d='").Append(Directory).Append("'\n");
+        sb.Append("printf '%s\\n' \"$*\" >> \"$d/calls.log\"\n");
+        sb.Append("k=$(printf '%s' \"$*\" | tr -c 'A-Za-z0-9' '_')\n");
+        // State changes recorded by earlier calls win over the static table.
+        sb.Append("if [ -f \"$d/override/$k\" ]; then b=$(cat \"$d/override/$k\"); cat \"$b.stdout\"; cat \"$b.stderr\" >&2; exit $(cat \"$b.rc\"); fi\n");
+        foreach (var (args, thens) in _then)
+        {
+            sb.Append("if [ \"$*\" = '").Append(args).Append("' ]; then mkdir -p \"$d/override\"");
+            foreach (var (thenArgs, basePath) in thens) sb.Append("; printf '%s' '").Append(basePath).Append("' > \"$d/override/").Append(Key(thenArgs)).Append('"');
+            sb.Append("; fi\n");
+        }
         sb.Append("case \"$*\" in\n");
         foreach (var (args, seconds) in _sleeps)
         {

@@ -45,7 +45,7 @@ public sealed class ModuleTests : EngineTest
             .Select(f => Path.GetRelativePath(ModuleDir, f)).OrderBy(f => f, StringComparer.Ordinal).ToArray();
         var expected = new[]
         {
-            "CliWrap.dll", "Microsoft.Bcl.AsyncInterfaces.dll", "System.CodeDom.dll", "System.Management.dll",
+            "CliWrap.dll", "DiffPlex.dll", "Microsoft.Bcl.AsyncInterfaces.dll", "System.CodeDom.dll", "System.Management.dll",
             "XenPS.Core.dll", "XenPS.Format.ps1xml", "XenPS.Types.ps1xml", "XenPS.dll", "XenPS.psd1",
         };
         Assert.Equal(expected, files.Where(f => !f.StartsWith("en-US", StringComparison.Ordinal)).ToArray());

@@ -22,6 +22,7 @@ public sealed class XenDomUConfig
     private XenDomUConfig(XlConfigDocument document)
     {
         Document = document;
+        Path = document.Path;
     }
 
     /// <summary>Parses a guest config. <paramref name="path"/> is only used in messages.</summary>
@@ -48,7 +49,11 @@ public sealed class XenDomUConfig
     /// <summary>The syntax tree (comments, layout and all).</summary>
     public XlConfigDocument Document { get; }
 
-    public string? Path => Document.Path;
+    /// <summary>Where the file lives on its host (null for a config not yet written).</summary>
+    public string? Path { get; set; }
+
+    /// <summary>The host the file lives on ("localhost" when local).</summary>
+    public string ComputerName { get; set; } = "localhost";
 
     /// <summary>The file text.</summary>
     public override string ToString() => Document.ToString();

@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
@@ -49,9 +50,32 @@ public sealed class CliWrapCommandRunner : ICommandRunner
         }
     }
 
-    private static PipeTarget Target(StringBuilder buffer, Action<string>? onLine)
+    /// <summary>Collects a stream into <paramref name="buffer"/> exactly as written, and hands every complete line to
+    /// <paramref name="onLine"/> as it arrives. (Written by hand: CliWrap's merged string-builder + delegate targets fail
+    /// in its netstandard2.0 build, the one this module ships, with "Specified method is not supported".)</summary>
+    private static PipeTarget Target(StringBuilder buffer, Action<string>? onLine) => PipeTarget.Create(async (stream, cancellationToken) =>
     {
-        var collect = PipeTarget.ToStringBuilder(buffer, new UTF8Encoding(false));
-        return onLine is null ? collect : PipeTarget.Merge(collect, PipeTarget.ToDelegate(onLine, new UTF8Encoding(false)));
-    }
+        using var reader = new StreamReader(stream, new UTF8Encoding(false), false, 4096, leaveOpen: true);
+        var chunk = new char[4096];
+        var line = new StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(chunk, 0, chunk.Length).ConfigureAwait(false)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            buffer.Append(chunk, 0, read);
+            if (onLine is null) continue;
+            for (var i = 0; i < read; i++)
+            {
+                if (chunk[i] != '\n')
+                {
+                    line.Append(chunk[i]);
+                    continue;
+                }
+                if (line.Length > 0 && line[line.Length - 1] == '\r') line.Length--;
+                onLine(line.ToString());
+                line.Clear();
+            }
+        }
+        if (onLine is not null && line.Length > 0) onLine(line.ToString());
+    });
 }

@@ -22,6 +22,7 @@ public enum XenErrorKind
     WriteError,
     ReadError,
     LimitsExceeded,
+    InvalidResult,
 }
 
 /// <summary>Base of every failure XenPS reports: a stable error id, a category and the thing it concerns.</summary>

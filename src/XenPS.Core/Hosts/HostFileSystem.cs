@@ -165,7 +165,9 @@ public sealed class HostFileSystem
             var template = ShellQuoting.Quote(dir.TrimEnd('/') + "/." + FileNameOf(f.Path) + ".xenps.XXXXXX");
             sb.Append("[ -d ").Append(ShellQuoting.Quote(dir)).Append(" ] || fail ").Append(ShellQuoting.Quote("directory " + dir + " does not exist")).Append('\n');
             sb.Append("t").Append(i).Append("=$(mktemp ").Append(template).Append(") || fail ").Append(ShellQuoting.Quote("cannot create a temporary file in " + dir)).Append('\n');
-            sb.Append("if [ -e ").Append(path).Append(" ]; then cp -p ").Append(path).Append(" \"$t").Append(i).Append("\" || fail ").Append(ShellQuoting.Quote("cannot copy " + f.Path)).Append("; fi\n");
+            // An existing file lends its mode and owner to the new one; a new file gets 0644 (mktemp makes 0600).
+            sb.Append("if [ -e ").Append(path).Append(" ]; then cp -p ").Append(path).Append(" \"$t").Append(i).Append("\" || fail ").Append(ShellQuoting.Quote("cannot copy " + f.Path))
+              .Append("; else chmod 644 \"$t").Append(i).Append("\" || fail chmod; fi\n");
             AppendContent(sb, "$t" + i, f.Content);
             if (f.Mode is not null) sb.Append("chmod ").Append(f.Mode).Append(" \"$t").Append(i).Append("\" || fail chmod\n");
         }

@@ -32,7 +32,7 @@ public sealed class GetXenDomainCommand : XenCmdlet
 
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {
-        var all = Wait(Detailed ? xl.ListDetailedAsync(CancelToken) : xl.ListAsync(CancelToken));
+        var all = Await(Detailed ? xl.ListDetailedAsync(CancelToken) : xl.ListAsync(CancelToken));
         WriteObject(DomainFilter.Select(all, Name, Id, out var unmatched), enumerateCollection: true);
         WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
     });

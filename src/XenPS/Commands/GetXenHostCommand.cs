@@ -13,5 +13,5 @@ public sealed class GetXenHostCommand : XenCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ComputerName { get; set; }
 
-    protected override void ProcessRecord() => ForEachHost(ComputerName, xl => WriteObject(Wait(xl.InfoAsync(CancelToken))));
+    protected override void ProcessRecord() => ForEachHost(ComputerName, xl => WriteObject(Await(xl.InfoAsync(CancelToken))));
 }

@@ -22,7 +22,7 @@ public sealed class GetXenUptimeCommand : XenCmdlet
 
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {
-        var all = Wait(xl.UptimeAsync(Array.Empty<string>(), CancelToken));
+        var all = Await(xl.UptimeAsync(Array.Empty<string>(), CancelToken));
         WriteObject(DomainFilter.SelectByDomain(all, u => u.Name, u => u.Id, Name, out var unmatched), enumerateCollection: true);
         WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
     });

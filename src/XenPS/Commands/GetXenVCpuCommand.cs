@@ -22,7 +22,7 @@ public sealed class GetXenVCpuCommand : XenCmdlet
 
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {
-        var all = Wait(xl.VcpuListAsync(Array.Empty<string>(), CancelToken));
+        var all = Await(xl.VcpuListAsync(Array.Empty<string>(), CancelToken));
         WriteObject(DomainFilter.SelectByDomain(all, v => v.Name, v => v.Id, Name, out var unmatched), enumerateCollection: true);
         WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
     });

@@ -32,7 +32,7 @@ public abstract class XenCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _cancel.Cancel();
 
-    /// <summary>Queues an action to run on the pipeline thread during the next <see cref="Wait{T}"/>. Safe from any thread.</summary>
+    /// <summary>Queues an action to run on the pipeline thread during the next <see cref="Await{T}"/>. Safe from any thread.</summary>
     protected void Post(Action action)
     {
         try
@@ -49,7 +49,7 @@ public abstract class XenCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Waits for a task on the pipeline thread, writing what it queued meanwhile. Rethrows its exception.</summary>
-    protected T Wait<T>(Task<T> task)
+    protected T Await<T>(Task<T> task)
     {
         // Wake the pump the moment the task ends, so waiting costs no polling delay.
         task.ContinueWith(_ => Post(Nothing), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -63,7 +63,42 @@ public abstract class XenCmdlet : PSCmdlet, IDisposable
 
     private static void Nothing() { }
 
-    protected void Wait(Task task) => Wait(WrapVoid(task));
+    protected void Await(Task task) => Await(WrapVoid(task));
+
+    private static int _nextActivityId = 1;
+
+    /// <summary>Waits for a task while showing a Write-Progress bar that advances every second (percent of
+    /// <paramref name="limit"/> when given), and removes the bar at the end.</summary>
+    protected T AwaitWithProgress<T>(Task<T> task, string activity, string status, TimeSpan? limit)
+    {
+        var id = Interlocked.Increment(ref _nextActivityId);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var finished = false;
+        void Report()
+        {
+            if (finished) return;
+            var elapsed = watch.Elapsed;
+            var record = new ProgressRecord(id, activity, $"{status} ({elapsed.TotalSeconds:0} s)");
+            if (limit is { } l && l > TimeSpan.Zero) record.PercentComplete = (int)Math.Min(99, elapsed.TotalMilliseconds * 100 / l.TotalMilliseconds);
+            WriteProgress(record);
+        }
+        Report();
+        using var timer = new Timer(_ => Post(Report), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        try
+        {
+            return Await(task);
+        }
+        finally
+        {
+            timer.Dispose();
+            finished = true;
+            Drain();
+            WriteProgress(new ProgressRecord(id, activity, status) { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    protected void AwaitWithProgress(Task task, string activity, string status, TimeSpan? limit) =>
+        AwaitWithProgress(WrapVoid(task), activity, status, limit);
 
     /// <summary>Writes everything queued so far.</summary>
     protected void Drain()
@@ -76,6 +111,12 @@ public abstract class XenCmdlet : PSCmdlet, IDisposable
         await task.ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>True when the user asked for Verbose output (-Verbose, or $VerbosePreference = 'Continue'): xl then
+    /// runs with -vvv and its libxl debug lines are streamed to the Verbose stream.</summary>
+    protected bool VerboseRequested =>
+        MyInvocation.BoundParameters.TryGetValue("Verbose", out var v) ? v is SwitchParameter { IsPresent: true } || v is true
+            : GetVariableValue("VerbosePreference") is ActionPreference.Continue;
 
     /// <summary>An xl client for a host whose Verbose/Debug output goes to this cmdlet.</summary>
     protected XlClient Xl(IXenHost host) => new(host, Output);

@@ -59,6 +59,14 @@ public sealed class HostFileSystemTests : IDisposable
     }
 
     [Fact]
+    public async Task ANewFileIsWorldReadableLikeAnyConfig()
+    {
+        var path = PathOf("new.cfg");
+        await _fs.WriteFileAtomicAsync(new FileWrite(path, "x\n"), backup: false, CancellationToken.None);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
     public async Task AModeIsApplied()
     {
         var path = PathOf("secret.cfg");

@@ -1,0 +1,53 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using XenPS.Core.Execution;
+using XenPS.Core.Hosts;
+
+namespace XenPS.Core.Config;
+
+/// <summary>Domain configuration files on a host: find, read and write them (atomically, with a backup).</summary>
+public sealed class XenConfigStore
+{
+    private readonly IXenHost _host;
+    private readonly HostFileSystem _fs;
+
+    public XenConfigStore(IXenHost host, IXenOutput? output = null)
+    {
+        _host = host;
+        _fs = new HostFileSystem(host, output);
+    }
+
+    public HostFileSystem FileSystem => _fs;
+
+    /// <summary>Reads and parses a config file.</summary>
+    /// <exception cref="XenException">XenConfigNotFound when the file does not exist.</exception>
+    /// <exception cref="XenConfigSyntaxException">The file is not valid xl.cfg syntax.</exception>
+    public async Task<XenDomUConfig> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        var text = await _fs.ReadFileAsync(path, cancellationToken).ConfigureAwait(false)
+            ?? throw new XenException("XenConfigNotFound", XenErrorKind.ObjectNotFound, $"The domain configuration file '{path}' does not exist on host '{_host.ComputerName}'.") { ComputerName = _host.ComputerName };
+        var config = XenDomUConfig.Parse(text, path);
+        config.ComputerName = _host.ComputerName;
+        return config;
+    }
+
+    /// <summary>The *.cfg files of a directory, sorted by name (none when the directory does not exist).</summary>
+    public async Task<IReadOnlyList<string>> ListAsync(string directory, CancellationToken cancellationToken)
+    {
+        var q = ShellQuoting.Quote(directory.TrimEnd('/'));
+        var script = $"[ -d {q} ] || exit 0\nfor f in {q}/*.cfg; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done\nexit 0\n";
+        var result = await _host.RunScriptAsync(script, new HostRunOptions(), cancellationToken).ConfigureAwait(false);
+        return result.StandardOutput.Split('\n').Where(l => l.Length > 0).OrderBy(l => l, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Writes a config atomically; a config holding a VNC password is written mode 0600.</summary>
+    public Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
+    {
+        var path = config.Path ?? throw new ArgumentException("The configuration has no path.", nameof(config));
+        var mode = string.IsNullOrEmpty(config.VncPassword) ? null : "0600";
+        return _fs.WriteFileAtomicAsync(new FileWrite(path, config.ToString(), mode), backup, cancellationToken);
+    }
+}
