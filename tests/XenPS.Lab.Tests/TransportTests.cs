@@ -1,0 +1,112 @@
+using Xunit;
+
+namespace XenPS.Lab.Tests;
+
+/// <summary>
+/// XenPS.Core's SSH transport against a real remote sh: quoting, the shared master connection, remote files. The
+/// Core types are driven through the engine, from the shipped assemblies the module loaded (this test assembly does
+/// not reference XenPS.Core, so no second copy of it or of CliWrap is involved).
+/// </summary>
+public sealed class TransportTests : LabTest
+{
+    private const string H = LabFixture.Host1;
+    private const string NewHost = "$h = [XenPS.Core.Hosts.XenHostFactory]::Create('" + H + "');";
+    private const string None = "[System.Threading.CancellationToken]::None";
+
+    public TransportTests(LabFixture lab) : base(lab) { }
+
+    private dynamic Eval(string script, object? argument = null)
+    {
+        var r = Engine.Run(script, new Dictionary<string, object?> { ["arg"] = argument });
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        return Assert.Single(r.Output);
+    }
+
+    public static readonly TheoryData<string> Hostile = new()
+    {
+        "two words", "it's", "\"double\"", "semi;colon", "$(touch /tmp/pwned)", "`touch /tmp/pwned`", "a|b&c", "back\\slash",
+        "new\nline", "", "-n", "*", "~root", "$HOME", "ünïcödé",
+    };
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public void HostileArgumentsArriveIntactOnTheRemoteHost(string argument)
+    {
+        var result = Eval(NewHost + "$h.RunAsync('printf', [string[]]@('<%s>', $arg), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult()", argument);
+        Assert.Equal(0, (int)result.ExitCode);
+        Assert.Equal("<" + argument + ">", (string)result.StandardOutput);
+        Assert.NotEqual(0, Lab.Ssh(H, "test -e /tmp/pwned").ExitCode);
+    }
+
+    [Fact]
+    public void ExitCodeAndStderrOfTheRemoteCommandComeBack()
+    {
+        var result = Eval(NewHost + "$h.RunAsync('sh', [string[]]@('-c', 'echo out; echo err >&2; exit 7'), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult()");
+        Assert.Equal((7, "out\n", "err\n"), ((int)result.ExitCode, (string)result.StandardOutput, (string)result.StandardError));
+    }
+
+    [Fact]
+    public void OneMasterConnectionIsSharedByEveryCall()
+    {
+        string Count() => Lab.SshOk(H, "grep -c 'Accepted publickey' /var/log/sshd.log || true").Trim();
+        Eval(NewHost + "$h.CloseMasterAsync(" + None + ").GetAwaiter().GetResult(); $h.RunAsync('true', [string[]]@(), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult().ExitCode");
+        // ssh -O check talks to the master through its socket: it is up.
+        var args = ((IEnumerable<object>)Eval(NewHost + ",$h.BuildSshArguments()")).Select(o => o.ToString()!).TakeWhile(a => a != "--")
+            .Concat(new[] { "-O", "check", "--", H }).ToArray();
+        var check = LabFixture.RunProcess("ssh", args, TimeSpan.FromSeconds(20));
+        Assert.Equal(0, check.ExitCode);
+        Assert.Contains("Master running", check.Stderr, StringComparison.Ordinal);
+        // Later calls reuse it: sshd logs no new authentication for them (the oracle's own ssh call adds exactly one).
+        var before = int.Parse(Count(), System.Globalization.CultureInfo.InvariantCulture);
+        Eval(NewHost + "1..5 | ForEach-Object { $h.RunAsync('true', [string[]]@(), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult() } | Out-Null; 'done'");
+        var after = int.Parse(Count(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(before + 1, after);
+    }
+
+    [Fact]
+    public void RemoteFilesAreReadAndWrittenAtomically()
+    {
+        Lab.SshOk(H, "rm -rf '/root/fs test' && mkdir -p '/root/fs test' && printf 'old\\n' > '/root/fs test/rc.conf' && chmod 640 '/root/fs test/rc.conf'");
+        const string content = "hostname=\"dom0\"\n# $(reboot) `id` 'q'\nno final newline";
+        const string newFs = NewHost + "$fs = [XenPS.Core.Hosts.HostFileSystem]::new($h, $null);";
+        var written = Eval(newFs + "$fs.WriteFileAtomicAsync([XenPS.Core.Hosts.FileWrite]::new('/root/fs test/rc.conf', $arg, $null), $true, " + None + ").GetAwaiter().GetResult()", content);
+        Assert.Equal(content, (string)Eval(newFs + "$fs.ReadFileAsync('/root/fs test/rc.conf', " + None + ").GetAwaiter().GetResult()"));
+        Assert.Equal("old\n", Lab.SshOk(H, $"cat '{(string)written.BackupPath}'"));
+        Assert.Equal("640", Lab.SshOk(H, "stat -c %a '/root/fs test/rc.conf'").Trim());
+        Assert.True((bool)Eval(newFs + "$null -eq $fs.ReadFileAsync('/root/fs test/missing', " + None + ").GetAwaiter().GetResult()"));
+
+        // A fault after the first rename of a batch: every file is left old, no temporary file remains.
+        var r = Engine.Run(newFs + "$fs.GetType().GetProperty('FailAfterRenames', [Reflection.BindingFlags]'NonPublic,Instance').SetValue($fs, 1);" +
+            "$fs.WriteFilesAtomicAsync([XenPS.Core.Hosts.FileWrite[]]@([XenPS.Core.Hosts.FileWrite]::new('/root/fs test/rc.conf', \"new 1`n\", $null), " +
+            "[XenPS.Core.Hosts.FileWrite]::new('/root/fs test/loader.conf', \"new 2`n\", $null)), $true, " + None + ").GetAwaiter().GetResult()");
+        Assert.True(r.HadErrors);
+        Assert.Contains("injected fault", r.Errors[0].ToString(), StringComparison.Ordinal);
+        Assert.Equal(content, Lab.SshOk(H, "cat '/root/fs test/rc.conf'"));
+        Assert.NotEqual(0, Lab.Ssh(H, "test -e '/root/fs test/loader.conf'").ExitCode);
+        Assert.Equal("", Lab.SshOk(H, "ls -a '/root/fs test' | grep '\\.xenps\\.' || true").Trim());
+    }
+
+    [Fact]
+    public void AnUnknownHostKeyIsRefusedNeverAccepted()
+    {
+        // The same Dom0 through a config whose known_hosts does not know it: BatchMode refuses, never auto-accepts.
+        var config = Path.Combine(Lab.RunDir, "ssh_config.unknown-key");
+        var lines = File.ReadAllLines(Lab.SshConfig).Select(l => l.TrimStart().StartsWith("UserKnownHostsFile", StringComparison.OrdinalIgnoreCase) ? "    UserKnownHostsFile /dev/null" : l);
+        File.WriteAllLines(config, lines);
+        Environment.SetEnvironmentVariable("XENPS_SSH_CONFIG", config);
+        // A separate control directory: the shared master of the other tests would otherwise answer without a handshake.
+        Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(Lab.RunDir, "cm-unknown-key"));
+        try
+        {
+            var r = Run($"Get-XenHost -ComputerName {H}");
+            var e = Assert.Single(r.Errors);
+            Assert.Equal("XenHostUnreachable,XenPS.Commands.GetXenHostCommand", e.FullyQualifiedErrorId);
+            Assert.Contains("Host key verification failed", e.Exception.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XENPS_SSH_CONFIG", Lab.SshConfig);
+            Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(Lab.RunDir, "cm"));
+        }
+    }
+}
