@@ -105,8 +105,17 @@ public sealed class XenDomain
 
     public string? OnCrash { get; set; }
 
+    private string? _configJson;
+
     /// <summary>The domain's libxl configuration as xl list -l printed it (JSON).</summary>
-    public string? ConfigJson { get; set; }
+    public string? ConfigJson
+    {
+        get => _configJson ?? ConfigJsonSource?.Json;
+        set => _configJson = value;
+    }
+
+    /// <summary>Where <see cref="ConfigJson"/> comes from until it is read (it is only cut out of xl's output on demand).</summary>
+    internal Core.Parsing.XlDomainConfig? ConfigJsonSource { get; set; }
 
     public bool IsDom0 => Id == 0;
 

@@ -7,14 +7,15 @@ namespace XenPS.Core.Parsing;
 
 /// <summary>
 /// Parses `xl info`: "%-23s: %s" key/value lines. Values may be empty (xen_changeset) or end in spaces (xen_caps) and
-/// may hold colons (hw_caps, platform_params). `xl info -n` adds tables (cpu_topology, device topology, numa_info) whose
+/// may hold colons (hw_caps, platform_params). `xl info -n` adds tables (cpu_topology, "device topology", numa_info) whose
 /// lines are kept, unparsed, as the value of the key that opens them. Unknown keys are kept too.
 /// </summary>
 public static class XlInfoParser
 {
     // A key line: lowercase key, padding, then ':' — xl pads keys to 23 characters, so a table header like "cpu:    core"
-    // (no space before the colon, short key) is not a key line.
-    private static readonly Regex KeyLine = new(@"^(?<key>[a-z][a-z0-9_]*)(?:\s+|(?<=^[a-z0-9_]{22,})):(?: (?<value>.*)|(?<value>))$", RegexOptions.CultureInvariant);
+    // (no space before the colon, short key) is not a key line. One key has a space: `xl info -n` opens its device table
+    // with "device topology        :".
+    private static readonly Regex KeyLine = new(@"^(?<key>[a-z][a-z0-9_]*(?: [a-z][a-z0-9_]*)*)(?:\s+|(?<=^[a-z0-9_]{22,})):(?: (?<value>.*)|(?<value>))$", RegexOptions.CultureInvariant);
 
     public static Dictionary<string, string> ParseMap(string output)
     {

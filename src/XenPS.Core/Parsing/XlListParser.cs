@@ -61,7 +61,7 @@ public static class XlListParser
                 ShutdownReason = reason,
                 CpuTime = TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)),
             };
-            ReadExtras(domain, tokens, i + 2, line);
+            ReadExtras(domain, tokens, i + 2);
             return domain;
         }
         return null;
@@ -92,7 +92,7 @@ public static class XlListParser
         return flags;
     }
 
-    private static void ReadExtras(XenDomain domain, List<Token> tokens, int start, string line)
+    private static void ReadExtras(XenDomain domain, List<Token> tokens, int start)
     {
         // xl list -v: " %s %8x|%8s" then " %16s": UUID, reason code (hex) or "-", security label.
         if (start >= tokens.Count || !UuidPattern.IsMatch(tokens[start].Text)) return;
@@ -102,7 +102,8 @@ public static class XlListParser
             var code = tokens[start + 1].Text;
             if (code != "-" && int.TryParse(code, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var rc)) domain.ReasonCode = rc;
         }
-        if (start + 2 < tokens.Count) domain.SecurityLabel = line.Substring(tokens[start + 2].Start).Trim();
+        // The label is one word (" %16s"); -c's cpupool or any later column follows it.
+        if (start + 2 < tokens.Count) domain.SecurityLabel = tokens[start + 2].Text;
     }
 
     private static bool TryTime(string text, out double seconds) =>
