@@ -65,6 +65,7 @@ for a in $("$G/bin/busybox" --list); do [ -e "$G/bin/$a" ] || ln -s busybox "$G/
 for a in init poweroff reboot halt; do ln -sf ../bin/busybox "$G/sbin/$a"; done
 ln -s bin/busybox "$G/init"
 cp -r "$RECIPE"/guest/etc/. "$G/etc/"
+chmod 755 "$G/etc/rc.guest" "$G/etc/watch.sh"
 K=$R/lib/modules/$KVER/kernel
 for m in cdrom isofs xen-blkfront xen-netfront; do
     f=$(find "$K" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -1)
