@@ -24,7 +24,10 @@ public sealed class LabFixture : IDisposable
         LabScript = Path.Combine(RepoRoot, "tests", "lab", "lab");
         RunDir = Environment.GetEnvironmentVariable("XENPS_LAB_RUN") is { Length: > 0 } r ? r : "/tmp/xenps-lab";
         var watch = Stopwatch.StartNew();
-        var start = RunProcess(LabScript, new[] { "start", "--count", "2" }, TimeSpan.FromMinutes(40));
+        // For a developer's edit-test loop: XENPS_LAB_REUSE=1 uses a lab that is already up (tests/lab/lab start
+        // --count 2) and leaves it running. CI never sets it: there the lab is started here and stopped at the end.
+        _reuse = Environment.GetEnvironmentVariable("XENPS_LAB_REUSE") == "1" && RunProcess(LabScript, new[] { "status" }, TimeSpan.FromMinutes(1)).ExitCode == 0;
+        var start = _reuse ? new Raw(0, "reusing the running lab\n", string.Empty) : RunProcess(LabScript, new[] { "start", "--count", "2" }, TimeSpan.FromMinutes(40));
         StartLog = start.Stdout + start.Stderr;
         StartSeconds = watch.Elapsed.TotalSeconds;
         if (start.ExitCode != 0)
@@ -130,9 +133,11 @@ public sealed class LabFixture : IDisposable
         return new Raw(p.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
+    private readonly bool _reuse;
+
     public void Dispose()
     {
-        RunProcess(LabScript, new[] { "stop" }, TimeSpan.FromMinutes(2));
+        if (!_reuse) RunProcess(LabScript, new[] { "stop" }, TimeSpan.FromMinutes(2));
     }
 }
 

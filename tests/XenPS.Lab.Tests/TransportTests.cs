@@ -10,7 +10,9 @@ namespace XenPS.Lab.Tests;
 public sealed class TransportTests : LabTest
 {
     private const string H = LabFixture.Host1;
-    private const string NewHost = "$h = [XenPS.Core.Hosts.XenHostFactory]::Create('" + H + "');";
+    // XenPS.Core.dll loads lazily, when a cmdlet first needs it; load it from the module folder so its types resolve.
+    private const string NewHost = "[void][System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine((Get-Module XenPS).ModuleBase, 'XenPS.Core.dll'));" +
+                                   "$h = [XenPS.Core.Hosts.XenHostFactory]::Create('" + H + "');";
     private const string None = "[System.Threading.CancellationToken]::None";
 
     public TransportTests(LabFixture lab) : base(lab) { }
@@ -49,7 +51,7 @@ public sealed class TransportTests : LabTest
     public void OneMasterConnectionIsSharedByEveryCall()
     {
         string Count() => Lab.SshOk(H, "grep -c 'Accepted publickey' /var/log/sshd.log || true").Trim();
-        Eval(NewHost + "$h.CloseMasterAsync(" + None + ").GetAwaiter().GetResult(); $h.RunAsync('true', [string[]]@(), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult().ExitCode");
+        Eval(NewHost + "[void]$h.CloseMasterAsync(" + None + ").GetAwaiter().GetResult(); $h.RunAsync('true', [string[]]@(), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult().ExitCode");
         // ssh -O check talks to the master through its socket: it is up.
         var args = ((IEnumerable<object>)Eval(NewHost + ",$h.BuildSshArguments()")).Select(o => o.ToString()!).TakeWhile(a => a != "--")
             .Concat(new[] { "-O", "check", "--", H }).ToArray();
@@ -69,16 +71,16 @@ public sealed class TransportTests : LabTest
         Lab.SshOk(H, "rm -rf '/root/fs test' && mkdir -p '/root/fs test' && printf 'old\\n' > '/root/fs test/rc.conf' && chmod 640 '/root/fs test/rc.conf'");
         const string content = "hostname=\"dom0\"\n# $(reboot) `id` 'q'\nno final newline";
         const string newFs = NewHost + "$fs = [XenPS.Core.Hosts.HostFileSystem]::new($h, $null);";
-        var written = Eval(newFs + "$fs.WriteFileAtomicAsync([XenPS.Core.Hosts.FileWrite]::new('/root/fs test/rc.conf', $arg, $null), $true, " + None + ").GetAwaiter().GetResult()", content);
-        Assert.Equal(content, (string)Eval(newFs + "$fs.ReadFileAsync('/root/fs test/rc.conf', " + None + ").GetAwaiter().GetResult()"));
+        var written = Eval(newFs + "$fs.WriteFileAtomicAsync([XenPS.Core.Hosts.FileWrite]::new('/root/fs test/rc.conf', $arg, [NullString]::Value), $true, " + None + ").GetAwaiter().GetResult()", content);
+        Assert.Equal(content, (string)Eval(newFs + "$fs.ReadFileAsync('/root/fs test/rc.conf', " + None + ").GetAwaiter().GetResult()").BaseObject);
         Assert.Equal("old\n", Lab.SshOk(H, $"cat '{(string)written.BackupPath}'"));
         Assert.Equal("640", Lab.SshOk(H, "stat -c %a '/root/fs test/rc.conf'").Trim());
-        Assert.True((bool)Eval(newFs + "$null -eq $fs.ReadFileAsync('/root/fs test/missing', " + None + ").GetAwaiter().GetResult()"));
+        Assert.True((bool)Eval(newFs + "$null -eq $fs.ReadFileAsync('/root/fs test/missing', " + None + ").GetAwaiter().GetResult()").BaseObject);
 
         // A fault after the first rename of a batch: every file is left old, no temporary file remains.
         var r = Engine.Run(newFs + "$fs.GetType().GetProperty('FailAfterRenames', [Reflection.BindingFlags]'NonPublic,Instance').SetValue($fs, 1);" +
-            "$fs.WriteFilesAtomicAsync([XenPS.Core.Hosts.FileWrite[]]@([XenPS.Core.Hosts.FileWrite]::new('/root/fs test/rc.conf', \"new 1`n\", $null), " +
-            "[XenPS.Core.Hosts.FileWrite]::new('/root/fs test/loader.conf', \"new 2`n\", $null)), $true, " + None + ").GetAwaiter().GetResult()");
+            "$fs.WriteFilesAtomicAsync([XenPS.Core.Hosts.FileWrite[]]@([XenPS.Core.Hosts.FileWrite]::new('/root/fs test/rc.conf', \"new 1`n\", [NullString]::Value), " +
+            "[XenPS.Core.Hosts.FileWrite]::new('/root/fs test/loader.conf', \"new 2`n\", [NullString]::Value)), $true, " + None + ").GetAwaiter().GetResult()");
         Assert.True(r.HadErrors);
         Assert.Contains("injected fault", r.Errors[0].ToString(), StringComparison.Ordinal);
         Assert.Equal(content, Lab.SshOk(H, "cat '/root/fs test/rc.conf'"));
