@@ -16,6 +16,7 @@
         'Get-XenHost'
         'Get-XenUptime'
         'Get-XenVCpu'
+        'Initialize-XenDom0'
         'New-XenDomU'
         'Remove-XenDomain'
         'Restart-XenDomain'
@@ -25,6 +26,7 @@
         'Start-XenDomain'
         'Stop-XenDomain'
         'Suspend-XenDomain'
+        'Test-XenDom0'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
