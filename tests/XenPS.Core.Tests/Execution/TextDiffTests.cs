@@ -17,6 +17,14 @@ public class TextDiffTests
     }
 
     [Fact]
+    public void HunkHeadersCountLinesLikeDiffU()
+    {
+        // diff -u of these two texts says: @@ -1,3 +1,3 @@
+        var diff = TextDiff.Unified("/f", "a\nb\nc\n", "a\nB\nc\n");
+        Assert.Contains("@@ -1,3 +1,3 @@", diff, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EqualTextsGiveNoDiff() => Assert.Equal(string.Empty, TextDiff.Unified("/x", "same\n", "same\n"));
 
     [Fact]
