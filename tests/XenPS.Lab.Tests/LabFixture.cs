@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Reflection;
-using System.Text;
 using Xunit;
 
 namespace XenPS.Lab.Tests;
@@ -112,12 +111,9 @@ public sealed class LabFixture : IDisposable
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.Append(e.Data).Append('\n'); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Append(e.Data).Append('\n'); };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
+        // Read the streams whole (not line by line): the exact bytes matter, a missing final newline included.
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
         if (stdin is not null)
         {
             p.StandardInput.Write(stdin);
@@ -127,10 +123,10 @@ public sealed class LabFixture : IDisposable
         {
             p.Kill(entireProcessTree: true);
             p.WaitForExit();
-            return new Raw(-1, stdout.ToString(), stderr + $"\n(timed out after {timeout.TotalSeconds} s)");
+            return new Raw(-1, stdout.Result, stderr.Result + $"\n(timed out after {timeout.TotalSeconds} s)");
         }
         p.WaitForExit();
-        return new Raw(p.ExitCode, stdout.ToString(), stderr.ToString());
+        return new Raw(p.ExitCode, stdout.Result, stderr.Result);
     }
 
     private readonly bool _reuse;

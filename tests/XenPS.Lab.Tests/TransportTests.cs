@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using Xunit;
 
 namespace XenPS.Lab.Tests;
@@ -17,7 +18,11 @@ public sealed class TransportTests : LabTest
 
     public TransportTests(LabFixture lab) : base(lab) { }
 
-    private dynamic Eval(string script, object? argument = null)
+    private dynamic Eval(string script, object? argument = null) => EvalObject(script, argument);
+
+    /// <summary>The single output object as a PSObject (dynamic access to a PSObject reaches the wrapped object's
+    /// members, so BaseObject must be read through this typed form).</summary>
+    private PSObject EvalObject(string script, object? argument = null)
     {
         var r = Engine.Run(script, new Dictionary<string, object?> { ["arg"] = argument });
         Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
@@ -53,16 +58,20 @@ public sealed class TransportTests : LabTest
         string Count() => Lab.SshOk(H, "grep -c 'Accepted publickey' /var/log/sshd.log || true").Trim();
         Eval(NewHost + "[void]$h.CloseMasterAsync(" + None + ").GetAwaiter().GetResult(); $h.RunAsync('true', [string[]]@(), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult().ExitCode");
         // ssh -O check talks to the master through its socket: it is up.
-        var args = ((IEnumerable<object>)Eval(NewHost + ",$h.BuildSshArguments()")).Select(o => o.ToString()!).TakeWhile(a => a != "--")
+        var args = ((System.Collections.IEnumerable)EvalObject(NewHost + ",$h.BuildSshArguments()").BaseObject).Cast<object>().Select(o => o.ToString()!).TakeWhile(a => a != "--")
             .Concat(new[] { "-O", "check", "--", H }).ToArray();
         var check = LabFixture.RunProcess("ssh", args, TimeSpan.FromSeconds(20));
         Assert.Equal(0, check.ExitCode);
         Assert.Contains("Master running", check.Stderr, StringComparison.Ordinal);
-        // Later calls reuse it: sshd logs no new authentication for them (the oracle's own ssh call adds exactly one).
+        // Later calls reuse it: sshd logs no new authentication for them. (The oracle's ssh keeps a master of its own,
+        // from the lab's ssh_config, so reading the log adds none either.)
         var before = int.Parse(Count(), System.Globalization.CultureInfo.InvariantCulture);
         Eval(NewHost + "1..5 | ForEach-Object { $h.RunAsync('true', [string[]]@(), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult() } | Out-Null; 'done'");
         var after = int.Parse(Count(), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(before + 1, after);
+        Assert.Equal(before, after);
+        // A new master (after closing it) does authenticate once: the count is a real measure.
+        Eval(NewHost + "[void]$h.CloseMasterAsync(" + None + ").GetAwaiter().GetResult(); $h.RunAsync('true', [string[]]@(), [XenPS.Core.Hosts.HostRunOptions]::new(), " + None + ").GetAwaiter().GetResult().ExitCode");
+        Assert.Equal(after + 1, int.Parse(Count(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -72,10 +81,10 @@ public sealed class TransportTests : LabTest
         const string content = "hostname=\"dom0\"\n# $(reboot) `id` 'q'\nno final newline";
         const string newFs = NewHost + "$fs = [XenPS.Core.Hosts.HostFileSystem]::new($h, $null);";
         var written = Eval(newFs + "$fs.WriteFileAtomicAsync([XenPS.Core.Hosts.FileWrite]::new('/root/fs test/rc.conf', $arg, [NullString]::Value), $true, " + None + ").GetAwaiter().GetResult()", content);
-        Assert.Equal(content, (string)Eval(newFs + "$fs.ReadFileAsync('/root/fs test/rc.conf', " + None + ").GetAwaiter().GetResult()").BaseObject);
+        Assert.Equal(content, (string)EvalObject(newFs + "$fs.ReadFileAsync('/root/fs test/rc.conf', " + None + ").GetAwaiter().GetResult()").BaseObject);
         Assert.Equal("old\n", Lab.SshOk(H, $"cat '{(string)written.BackupPath}'"));
         Assert.Equal("640", Lab.SshOk(H, "stat -c %a '/root/fs test/rc.conf'").Trim());
-        Assert.True((bool)Eval(newFs + "$null -eq $fs.ReadFileAsync('/root/fs test/missing', " + None + ").GetAwaiter().GetResult()").BaseObject);
+        Assert.True((bool)EvalObject(newFs + "$null -eq $fs.ReadFileAsync('/root/fs test/missing', " + None + ").GetAwaiter().GetResult()").BaseObject);
 
         // A fault after the first rename of a batch: every file is left old, no temporary file remains.
         var r = Engine.Run(newFs + "$fs.GetType().GetProperty('FailAfterRenames', [Reflection.BindingFlags]'NonPublic,Instance').SetValue($fs, 1);" +
