@@ -11,16 +11,23 @@
     FormatsToProcess     = @('XenPS.Format.ps1xml')
     TypesToProcess       = @('XenPS.Types.ps1xml')
     CmdletsToExport      = @(
+        'Connect-XenHost'
+        'Disconnect-XenHost'
         'Get-XenDomUConfig'
         'Get-XenDomain'
         'Get-XenHost'
+        'Get-XenHostSession'
+        'Get-XenLog'
         'Get-XenUptime'
         'Get-XenVCpu'
         'Initialize-XenDom0'
+        'Move-XenDomain'
         'New-XenDomU'
         'Remove-XenDomain'
         'Restart-XenDomain'
+        'Restore-XenDomain'
         'Resume-XenDomain'
+        'Save-XenDomain'
         'Set-XenDomUConfig'
         'Set-XenDomain'
         'Start-XenDomain'

@@ -85,6 +85,50 @@ public sealed class FakeXl : IDisposable
         return this;
     }
 
+    private readonly Dictionary<string, string> _hostMap = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(string Key, string BasePath)>> _hostThen = new(StringComparer.Ordinal);
+
+    private string Custom(string stdout, string stderr, int exitCode)
+    {
+        var basePath = Path.Combine(Directory, "custom-" + _files++);
+        File.WriteAllText(basePath + ".stdout", stdout);
+        File.WriteAllText(basePath + ".stderr", stderr);
+        File.WriteAllText(basePath + ".rc", exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return basePath;
+    }
+
+    /// <summary>Replays literal output for these arguments when xl runs on <paramref name="host"/> (through the fake
+    /// ssh, which sets XENPS_FAKE_HOST); wins over <see cref="MapText"/>.</summary>
+    public FakeXl MapTextOn(string host, string arguments, string stdout, string stderr = "", int exitCode = 0)
+    {
+        _hostMap[host + "|" + arguments] = Custom(stdout, stderr, exitCode);
+        Write();
+        return this;
+    }
+
+    /// <summary>Replays a capture for these arguments on <paramref name="host"/>.</summary>
+    public FakeXl MapOn(string host, string arguments, string capture)
+    {
+        _hostMap[host + "|" + arguments] = Path.Combine(Captures, capture);
+        Write();
+        return this;
+    }
+
+    /// <summary>After xl ran <paramref name="arguments"/> on <paramref name="host"/>, <paramref name="thenArguments"/> on
+    /// <paramref name="thenHost"/> replays this output.</summary>
+    public FakeXl AfterTextOn(string host, string arguments, string thenHost, string thenArguments, string stdout, string stderr = "", int exitCode = 0)
+    {
+        var trigger = host + "|" + arguments;
+        if (!_hostThen.TryGetValue(trigger, out var list)) _hostThen[trigger] = list = new List<(string, string)>();
+        list.Add((Key(thenHost + "|" + thenArguments), Custom(stdout, stderr, exitCode)));
+        Write();
+        return this;
+    }
+
+    /// <summary>Every "host|arguments" line xl was called with, in order ("localhost" when not through the fake ssh).</summary>
+    public IReadOnlyList<string> HostCalls =>
+        File.Exists(Path.Combine(Directory, "host-calls.log")) ? File.ReadAllLines(Path.Combine(Directory, "host-calls.log")) : Array.Empty<string>();
+
     /// <summary>Every argument line xl was called with, in order.</summary>
     public IReadOnlyList<string> Calls =>
         File.Exists(Path.Combine(Directory, "calls.log")) ? File.ReadAllLines(Path.Combine(Directory, "calls.log")) : Array.Empty<string>();
@@ -95,9 +139,19 @@ public sealed class FakeXl : IDisposable
         sb.Append("#!/bin/sh\n");
         sb.Append("# fake xl: replays real captures from the Xen lab\n");
         sb.Append("d='").Append(Directory).Append("'\n");
+        sb.Append("h=\"${XENPS_FAKE_HOST:-localhost}\"\n");
         sb.Append("printf '%s\\n' \"$*\" >> \"$d/calls.log\"\n");
+        sb.Append("printf '%s|%s\\n' \"$h\" \"$*\" >> \"$d/host-calls.log\"\n");
         sb.Append("k=$(printf '%s' \"$*\" | tr -c 'A-Za-z0-9' '_')\n");
-        // State changes recorded by earlier calls win over the static table.
+        sb.Append("hk=$(printf '%s|%s' \"$h\" \"$*\" | tr -c 'A-Za-z0-9' '_')\n");
+        foreach (var (trigger, thens) in _hostThen)
+        {
+            sb.Append("if [ \"$h|$*\" = '").Append(trigger).Append("' ]; then mkdir -p \"$d/override\"");
+            foreach (var (thenKey, basePath) in thens) sb.Append("; printf '%s' '").Append(basePath).Append("' > \"$d/override/").Append(thenKey).Append('"');
+            sb.Append("; fi\n");
+        }
+        // State changes recorded by earlier calls win over the static table (the host's own first).
+        sb.Append("if [ -f \"$d/override/$hk\" ]; then b=$(cat \"$d/override/$hk\"); cat \"$b.stdout\"; cat \"$b.stderr\" >&2; exit $(cat \"$b.rc\"); fi\n");
         sb.Append("if [ -f \"$d/override/$k\" ]; then b=$(cat \"$d/override/$k\"); cat \"$b.stdout\"; cat \"$b.stderr\" >&2; exit $(cat \"$b.rc\"); fi\n");
         foreach (var (args, thens) in _then)
         {
@@ -105,6 +159,10 @@ public sealed class FakeXl : IDisposable
             foreach (var (thenArgs, basePath) in thens) sb.Append("; printf '%s' '").Append(basePath).Append("' > \"$d/override/").Append(Key(thenArgs)).Append('"');
             sb.Append("; fi\n");
         }
+        sb.Append("b=''\ncase \"$h|$*\" in\n");
+        foreach (var (key, basePath) in _hostMap) sb.Append("  '").Append(key).Append("') b='").Append(basePath).Append("' ;;\n");
+        sb.Append("esac\n");
+        sb.Append("if [ -n \"$b\" ]; then cat \"$b.stdout\"; cat \"$b.stderr\" >&2; exit $(cat \"$b.rc\"); fi\n");
         sb.Append("case \"$*\" in\n");
         foreach (var (args, seconds) in _sleeps)
         {

@@ -42,6 +42,20 @@ public class XenException : Exception
 
     /// <summary>The host the failure happened on ("localhost" when local), when known.</summary>
     public string? ComputerName { get; set; }
+
+    /// <summary>Lines of the host's logs that explain the failure (the last lines of /var/log/xen/xl-NAME.log and
+    /// qemu-dm-NAME.log after a failed xl create), each prefixed with its file; shown after the message.</summary>
+    public IReadOnlyList<string> LogLines { get; set; } = Array.Empty<string>();
+
+    /// <summary>What the user can do next (the cmdlets put it in ErrorDetails.RecommendedAction).</summary>
+    public string? RecommendedAction { get; set; }
+
+    public override string Message => LogLines.Count == 0
+        ? base.Message
+        : base.Message + "\n" + string.Join("\n", LogLines);
+
+    /// <summary>The message without the log lines.</summary>
+    public string Summary => base.Message;
 }
 
 /// <summary>A program XenPS needs is not installed (or the configured path does not exist).</summary>

@@ -123,6 +123,21 @@ public sealed class SshXenHost : IXenHost
     /// <summary>The master socket path; %C is ssh's hash of local host, remote host, port and user.</summary>
     public string ControlPath => Path.Combine(Options.ControlDirectory, "%C");
 
+    /// <summary>True when a master connection is up for this host (ssh -O check).</summary>
+    public async Task<bool> CheckMasterAsync(CancellationToken cancellationToken)
+    {
+        var args = BuildSshArguments().TakeWhile(a => a != "--").Concat(new[] { "-O", "check", "--", Target.Destination }).ToArray();
+        try
+        {
+            var result = await _runner.RunAsync(new CommandSpec("ssh", args) { Timeout = TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
+            return result.ExitCode == 0;
+        }
+        catch (XenException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Closes the shared master connection, if one is up.</summary>
     public async Task CloseMasterAsync(CancellationToken cancellationToken)
     {

@@ -14,6 +14,10 @@ public static class XenPaths
     public const string LinuxConfigDirectory = "/etc/xen";
     public const string LogDirectory = "/var/log/xen";
 
+    /// <summary>The directory of Xen's logs on every host: $env:XENPS_XEN_LOG_DIR when set, else /var/log/xen.</summary>
+    public static string LogDirectoryPath =>
+        Environment.GetEnvironmentVariable("XENPS_XEN_LOG_DIR") is { Length: > 0 } overridden ? overridden.TrimEnd('/') : LogDirectory;
+
     private static readonly ConcurrentDictionary<string, string> OsByHost = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The operating system of a host as `uname -s` says ("FreeBSD", "Linux"), asked once per host.</summary>
@@ -24,6 +28,12 @@ public static class XenPaths
         var os = result.ExitCode == 0 ? result.StandardOutput.Trim() : "unknown";
         OsByHost[host.ComputerName] = os;
         return os;
+    }
+
+    /// <summary>Records a host's operating system read elsewhere (Connect-XenHost reads it when it opens a session).</summary>
+    public static void Remember(string computerName, string operatingSystem)
+    {
+        if (operatingSystem.Length > 0) OsByHost[computerName] = operatingSystem;
     }
 
     /// <summary>The directory of domain configuration files: $env:XENPS_XEN_CONFIG_DIR when set, else the platform's.</summary>

@@ -210,10 +210,15 @@ public sealed class XenDomUProvisioner
             }
             var rolledBack = undone.Count == 0 ? "Nothing had been created." : "Rolled back: " + string.Join(", ", undone) + ".";
             if (failedUndo.Count > 0) rolledBack += " " + string.Join(" ", failedUndo);
-            var message = $"Could not create '{r.Name}' on host '{Host.ComputerName}': the step '{step}' failed: {ex.Message} {rolledBack}";
-            if (ex is OperationCanceledException) throw new OperationCanceledException(message, ex, ct);
             var inner = ex as XenException;
-            throw new XenException(inner?.ErrorId ?? "XenDomUCreateFailed", inner?.Kind ?? XenErrorKind.NotSpecified, message, ex) { ComputerName = Host.ComputerName };
+            var message = $"Could not create '{r.Name}' on host '{Host.ComputerName}': the step '{step}' failed: {inner?.Summary ?? ex.Message} {rolledBack}";
+            if (ex is OperationCanceledException) throw new OperationCanceledException(message, ex, ct);
+            throw new XenException(inner?.ErrorId ?? "XenDomUCreateFailed", inner?.Kind ?? XenErrorKind.NotSpecified, message, ex)
+            {
+                ComputerName = Host.ComputerName,
+                LogLines = inner?.LogLines ?? Array.Empty<string>(),
+                RecommendedAction = inner?.RecommendedAction,
+            };
         }
     }
 

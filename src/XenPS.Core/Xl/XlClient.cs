@@ -168,6 +168,60 @@ public sealed class XlClient
         }
     }
 
+    /// <summary>Adds the last lines of the domain's logs (written in the last few minutes) to a failure, and points
+    /// to Get-XenLog.</summary>
+    public async Task AttachLogsAsync(XenException exception, string name, int minutes, CancellationToken cancellationToken)
+    {
+        var lines = await new XenLogReader(Host, Output).RecentLinesAsync(name, 10, minutes, cancellationToken).ConfigureAwait(false);
+        if (lines.Count > 0) exception.LogLines = new[] { "Last lines of the logs on " + Host.ComputerName + ":" }.Concat(lines).ToArray();
+        var where = Host.IsLocal ? string.Empty : " -ComputerName " + Host.ComputerName;
+        exception.RecommendedAction ??= $"Read the logs with: Get-XenLog -Name {name} -Kind Xl, DeviceModel{where} (and Get-XenLog -Kind Hypervisor{where}); run again with -Verbose to see xl's libxl debug lines.";
+    }
+
+    /// <summary>xl save: writes the domain's state to <paramref name="path"/> on the host; the domain is destroyed
+    /// (or, with <paramref name="keepRunning"/>, left running).</summary>
+    public Task<CommandResult> SaveAsync(string domain, string path, bool keepRunning, TimeSpan timeout, CancellationToken cancellationToken, Action<string>? onStandardErrorLine = null)
+    {
+        var args = new List<string> { "save" };
+        if (keepRunning) args.Add("-c");
+        args.Add(domain);
+        args.Add(path);
+        return RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine);
+    }
+
+    /// <summary>xl restore: recreates a domain from a file written by xl save and returns it (the domain that
+    /// appeared in xl list, named <paramref name="expectedName"/> when several did).</summary>
+    public async Task<XenDomain> RestoreAsync(string path, bool paused, string? expectedName, TimeSpan timeout, CancellationToken cancellationToken, Action<string>? onStandardErrorLine = null)
+    {
+        var before = new HashSet<int>((await ListAsync(cancellationToken).ConfigureAwait(false)).Select(d => d.Id));
+        var args = new List<string> { "restore" };
+        if (paused) args.Add("-p");
+        args.Add(path);
+        try
+        {
+            await RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is XenCommandException { ExitCode: >= 128 } || ex is XenCommandTimeoutException) && !cancellationToken.IsCancellationRequested)
+        {
+            Output.WriteWarning($"xl restore {path} did not end cleanly ({ex.Message.Split('\n')[0]}); looking for the domain in xl list.");
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var fresh = (await ListAsync(cancellationToken).ConfigureAwait(false)).Where(d => !before.Contains(d.Id)).ToList();
+            var match = fresh.FirstOrDefault(d => expectedName is not null && d.Name == expectedName) ?? (fresh.Count == 1 ? fresh[0] : null);
+            if (match is not null) return match;
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new XenException("XenDomainNotCreated", XenErrorKind.InvalidResult,
+                    $"xl restore {path} ended, but no new domain appeared on host '{Host.ComputerName}'" +
+                    (fresh.Count > 1 ? $" that can be told apart ({string.Join(", ", fresh.Select(d => d.Name))})." : "."))
+                { ComputerName = Host.ComputerName };
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// xl create, then the truth from xl list: under load xl create has been seen to crash at exit (or hang) after
     /// the domain was created, so a crash, a kill by signal or a time-out is followed by a look at xl list; when the
@@ -181,6 +235,7 @@ public sealed class XlClient
         args.Add("create");
         if (paused) args.Add("-p");
         args.Add(configPath);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await RunAsync(args, cancellationToken, timeout ?? TimeSpan.FromSeconds(180), check: true,
@@ -192,6 +247,12 @@ public sealed class XlClient
             if (!found) throw;
             Output.WriteWarning($"xl create {configPath} did not end cleanly ({ex.Message.Split('\n')[0]}), but the domain {name} was created (id {domain!.Id}).");
             return domain;
+        }
+        catch (XenCommandException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Only the log files written since this create began (rounded up to whole minutes) can explain it.
+            await AttachLogsAsync(ex, name, (int)Math.Ceiling(watch.Elapsed.TotalMinutes) + 1, cancellationToken).ConfigureAwait(false);
+            throw;
         }
         var (exists, created) = await WaitForAsync(name, d => d is not null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         if (!exists)

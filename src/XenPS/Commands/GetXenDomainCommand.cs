@@ -6,7 +6,7 @@ namespace XenPS.Commands;
 /// <summary>Gets the domains on Xen hosts (xl list; with -Detailed also xl list -l).</summary>
 [Cmdlet(VerbsCommon.Get, "XenDomain", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(XenDomain))]
-public sealed class GetXenDomainCommand : XenCmdlet
+public sealed class GetXenDomainCommand : XenFanOutCmdlet
 {
     private const string NameSet = "Name";
     private const string IdSet = "Id";
@@ -30,10 +30,20 @@ public sealed class GetXenDomainCommand : XenCmdlet
     [Parameter]
     public SwitchParameter Detailed { get; set; }
 
-    protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
+    protected override void ProcessRecord()
     {
-        var all = Await(Detailed ? xl.ListDetailedAsync(CancelToken) : xl.ListAsync(CancelToken));
-        WriteObject(DomainFilter.Select(all, Name, Id, out var unmatched), enumerateCollection: true);
-        WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
-    });
+        var names = Name;
+        var ids = Id;
+        var detailed = Detailed.IsPresent;
+        ForEachHostParallel(ComputerName, async (xl, ct) =>
+        {
+            var all = await (detailed ? xl.ListDetailedAsync(ct) : xl.ListAsync(ct)).ConfigureAwait(false);
+            var selected = DomainFilter.Select(all, names, ids, out var unmatched);
+            Post(() =>
+            {
+                WriteObject(selected, enumerateCollection: true);
+                WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
+            });
+        });
+    }
 }

@@ -7,7 +7,7 @@ namespace XenPS.Commands;
 /// <summary>Gets how long domains have been running (xl uptime).</summary>
 [Cmdlet(VerbsCommon.Get, "XenUptime")]
 [OutputType(typeof(XenDomainUptime))]
-public sealed class GetXenUptimeCommand : XenCmdlet
+public sealed class GetXenUptimeCommand : XenFanOutCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -20,10 +20,18 @@ public sealed class GetXenUptimeCommand : XenCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ComputerName { get; set; }
 
-    protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
+    protected override void ProcessRecord()
     {
-        var all = Await(xl.UptimeAsync(Array.Empty<string>(), CancelToken));
-        WriteObject(DomainFilter.SelectByDomain(all, u => u.Name, u => u.Id, Name, out var unmatched), enumerateCollection: true);
-        WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
-    });
+        var names = Name;
+        ForEachHostParallel(ComputerName, async (xl, ct) =>
+        {
+            var all = await xl.UptimeAsync(Array.Empty<string>(), ct).ConfigureAwait(false);
+            var selected = DomainFilter.SelectByDomain(all, u => u.Name, u => u.Id, names, out var unmatched);
+            Post(() =>
+            {
+                WriteObject(selected, enumerateCollection: true);
+                WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
+            });
+        });
+    }
 }

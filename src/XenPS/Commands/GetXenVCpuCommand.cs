@@ -7,7 +7,7 @@ namespace XenPS.Commands;
 /// <summary>Gets the virtual CPUs of domains (xl vcpu-list).</summary>
 [Cmdlet(VerbsCommon.Get, "XenVCpu")]
 [OutputType(typeof(XenVCpu))]
-public sealed class GetXenVCpuCommand : XenCmdlet
+public sealed class GetXenVCpuCommand : XenFanOutCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -20,10 +20,18 @@ public sealed class GetXenVCpuCommand : XenCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ComputerName { get; set; }
 
-    protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
+    protected override void ProcessRecord()
     {
-        var all = Await(xl.VcpuListAsync(Array.Empty<string>(), CancelToken));
-        WriteObject(DomainFilter.SelectByDomain(all, v => v.Name, v => v.Id, Name, out var unmatched), enumerateCollection: true);
-        WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
-    });
+        var names = Name;
+        ForEachHostParallel(ComputerName, async (xl, ct) =>
+        {
+            var all = await xl.VcpuListAsync(Array.Empty<string>(), ct).ConfigureAwait(false);
+            var selected = DomainFilter.SelectByDomain(all, v => v.Name, v => v.Id, names, out var unmatched);
+            Post(() =>
+            {
+                WriteObject(selected, enumerateCollection: true);
+                WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
+            });
+        });
+    }
 }

@@ -66,7 +66,7 @@ public sealed class InitializeXenDom0Command : XenCmdlet
 
     private Dom0DesiredState? _state;
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
         try
         {

@@ -143,7 +143,7 @@ public sealed class NewXenDomUCommand : XenCmdlet
 
         try
         {
-            var xl = Xl(ResolveHost(ComputerName));
+            var xl = Xl(ResolveSingleHost(ComputerName));
             var provisioner = new XenDomUProvisioner(xl);
             var plan = Await(provisioner.PlanAsync(request, CancelToken));
             foreach (var warning in plan.Warnings) WriteWarning(warning);

@@ -84,7 +84,7 @@ public sealed class SetXenDomUConfigCommand : XenCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
         if (new[] { nameof(MemoryMB), nameof(MaxMemoryMB), nameof(VCpus), nameof(MaxVCpus), nameof(AddDisk), nameof(RemoveDisk), nameof(AddVif), nameof(RemoveVif), nameof(RemoveInstallMedia), nameof(Setting) }
             .All(p => !MyInvocation.BoundParameters.ContainsKey(p)))

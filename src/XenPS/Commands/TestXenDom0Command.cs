@@ -62,7 +62,7 @@ public sealed class TestXenDom0Command : XenCmdlet
     private Dom0DesiredState? _state;
     private bool _allCompliant = true;
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
         var bound = MyInvocation.BoundParameters;
         try
@@ -89,11 +89,12 @@ public sealed class TestXenDom0Command : XenCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var computer in ComputerName ?? new string?[] { null })
+        foreach (var target in ResolveHosts(ComputerName))
         {
             try
             {
-                var host = ResolveHost(computer);
+                if (target.Error is not null) throw target.Error;
+                var host = target.Host!;
                 var checks = Await(new Dom0Auditor(host, Output).AuditAsync(_state!, CancelToken));
                 if (checks.Any(c => !c.Compliant)) _allCompliant = false;
                 if (!Quiet) WriteObject(checks, enumerateCollection: true);
@@ -101,7 +102,7 @@ public sealed class TestXenDom0Command : XenCmdlet
             catch (Exception ex) when (!IsStopping(ex))
             {
                 _allCompliant = false;
-                WriteXenError(ex, computer ?? LocalXenHost.LocalName);
+                WriteXenError(ex, target.Target);
             }
         }
     }

@@ -21,8 +21,7 @@ public sealed class DomainNameCompleter : IArgumentCompleter
     {
         try
         {
-            var computerName = FirstComputerName(fakeBoundParameters);
-            var host = XenHostFactory.Create(computerName);
+            var host = FirstSession(fakeBoundParameters)?.Resolve() ?? XenHostFactory.Create(FirstComputerName(fakeBoundParameters));
             var pattern = new WildcardPattern(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
             using var cts = new CancellationTokenSource(Limit);
             var domains = new XlClient(host).ListAsync(cts.Token).GetAwaiter().GetResult();
@@ -36,6 +35,14 @@ public sealed class DomainNameCompleter : IArgumentCompleter
         {
             return Array.Empty<CompletionResult>();
         }
+    }
+
+    private static XenHostIdentity? FirstSession(IDictionary bound)
+    {
+        if (!bound.Contains("Session")) return null;
+        var value = bound["Session"] is IEnumerable e and not string ? e.Cast<object?>().FirstOrDefault() : bound["Session"];
+        if (value is PSObject p) value = p.BaseObject;
+        return value is XenHostSession s ? new XenHostIdentity(s) : null;
     }
 
     private static string? FirstComputerName(IDictionary bound)

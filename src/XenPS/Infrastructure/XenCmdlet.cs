@@ -1,213 +1,132 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using XenPS.Core.Execution;
 using XenPS.Core.Hosts;
 using XenPS.Core.Xl;
 
 namespace XenPS.Infrastructure;
 
-/// <summary>
-/// The base of every XenPS cmdlet. Owns a cancellation token that Ctrl+C (StopProcessing) cancels, which kills the
-/// programs being run. Work runs on tasks; everything they want to write (Verbose, Debug, Warning, objects,
-/// progress) is queued and written here, on the pipeline thread, while the cmdlet waits (PowerShell only accepts
-/// writes from that thread).
-/// </summary>
-public abstract class XenCmdlet : PSCmdlet, IDisposable
+/// <summary>One host a cmdlet works on: the host, or why it cannot be used; <see cref="Target"/> names it in errors.</summary>
+internal sealed class HostRef
 {
-    private readonly CancellationTokenSource _cancel = new();
-    private readonly BlockingCollection<Action> _pending = new();
-    private bool _disposed;
-
-    protected XenCmdlet() => Output = new QueuedOutput(this);
-
-    /// <summary>Cancelled when the user presses Ctrl+C.</summary>
-    protected CancellationToken CancelToken => _cancel.Token;
-
-    /// <summary>A thread-safe sink for Core's Verbose, Debug and Warning text.</summary>
-    protected IXenOutput Output { get; }
-
-    protected override void StopProcessing() => _cancel.Cancel();
-
-    /// <summary>Queues an action to run on the pipeline thread during the next <see cref="Await{T}"/>. Safe from any thread.</summary>
-    protected void Post(Action action)
+    public HostRef(string target, IXenHost? host, Exception? error)
     {
-        try
-        {
-            _pending.Add(action);
-        }
-        catch (ObjectDisposedException)
-        {
-            // the cmdlet has finished; late output is dropped
-        }
-        catch (InvalidOperationException)
-        {
-        }
+        Target = target;
+        Host = host;
+        Error = error;
     }
 
-    /// <summary>Waits for a task on the pipeline thread, writing what it queued meanwhile. Rethrows its exception.</summary>
-    protected T Await<T>(Task<T> task)
+    public string Target { get; }
+    public IXenHost? Host { get; }
+    public Exception? Error { get; }
+}
+
+/// <summary>
+/// The base of the cmdlets that work on Xen hosts. Adds -Session (the sessions of Connect-XenHost) next to each
+/// cmdlet's own -ComputerName, and turns either into hosts: a name with a session of that name uses the session.
+/// Giving both on the command line is an error; a ComputerName that comes from the pipeline (the objects of another
+/// XenPS cmdlet) together with -Session selects the session of that name.
+/// </summary>
+public abstract class XenCmdlet : XenCmdletBase
+{
+    /// <summary>Sessions opened by Connect-XenHost: the hosts to work on, instead of -ComputerName.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public XenHostSession[]? Session { get; set; }
+
+    protected sealed override void BeginProcessing()
     {
-        // Wake the pump the moment the task ends, so waiting costs no polling delay.
-        task.ContinueWith(_ => Post(Nothing), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        while (!task.IsCompleted)
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(Session)) && bound.ContainsKey("ComputerName"))
         {
-            _pending.Take()();
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("Give -ComputerName or -Session, not both: a session already names its host."),
+                "XenSessionAndComputerName", ErrorCategory.InvalidArgument, null));
         }
-        Drain();
-        return task.GetAwaiter().GetResult();
+        Begin();
     }
 
-    private static void Nothing() { }
+    /// <summary>What the cmdlet checks or prepares once, before the first record (BeginProcessing).</summary>
+    protected virtual void Begin() { }
 
-    protected void Await(Task task) => Await(WrapVoid(task));
-
-    private static int _nextActivityId = 1;
-
-    /// <summary>Waits for a task while showing a Write-Progress bar that advances every second (percent of
-    /// <paramref name="limit"/> when given), and removes the bar at the end.</summary>
-    protected T AwaitWithProgress<T>(Task<T> task, string activity, string status, TimeSpan? limit)
+    /// <summary>The hosts for this record: the sessions, the hosts named (through their sessions when there are), or
+    /// this machine when neither is given.</summary>
+    internal List<HostRef> ResolveHosts(IEnumerable<string?>? computerNames)
     {
-        var id = Interlocked.Increment(ref _nextActivityId);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var finished = false;
-        void Report()
+        var names = computerNames?.ToList();
+        var result = new List<HostRef>();
+        if (Session is { Length: > 0 } sessions)
         {
-            if (finished) return;
-            var elapsed = watch.Elapsed;
-            var record = new ProgressRecord(id, activity, $"{status} ({elapsed.TotalSeconds:0} s)");
-            if (limit is { } l && l > TimeSpan.Zero) record.PercentComplete = (int)Math.Min(99, elapsed.TotalMilliseconds * 100 / l.TotalMilliseconds);
-            WriteProgress(record);
+            if (names is null || names.Count == 0)
+            {
+                foreach (var s in sessions) result.Add(FromSession(s));
+                return result;
+            }
+            foreach (var name in names)
+            {
+                var match = sessions.FirstOrDefault(s => string.Equals(s.ComputerName, name?.Trim(), StringComparison.OrdinalIgnoreCase));
+                result.Add(match is not null
+                    ? FromSession(match)
+                    : new HostRef(name ?? LocalXenHost.LocalName, null, new XenException("XenSessionNotFound", XenErrorKind.InvalidArgument,
+                        $"The object names the host '{name}', which is not one of the hosts of -Session ({string.Join(", ", sessions.Select(s => s.ComputerName))}).")));
+            }
+            return result;
         }
-        Report();
-        using var timer = new Timer(_ => Post(Report), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        try
-        {
-            return Await(task);
-        }
-        finally
-        {
-            timer.Dispose();
-            finished = true;
-            Drain();
-            WriteProgress(new ProgressRecord(id, activity, status) { RecordType = ProgressRecordType.Completed });
-        }
-    }
 
-    protected void AwaitWithProgress(Task task, string activity, string status, TimeSpan? limit) =>
-        AwaitWithProgress(WrapVoid(task), activity, status, limit);
-
-    /// <summary>Writes everything queued so far.</summary>
-    protected void Drain()
-    {
-        while (_pending.TryTake(out var action)) action();
-    }
-
-    private static async Task<bool> WrapVoid(Task task)
-    {
-        await task.ConfigureAwait(false);
-        return true;
-    }
-
-    /// <summary>True when the user asked for Verbose output (-Verbose, or $VerbosePreference = 'Continue'): xl then
-    /// runs with -vvv and its libxl debug lines are streamed to the Verbose stream.</summary>
-    protected bool VerboseRequested =>
-        MyInvocation.BoundParameters.TryGetValue("Verbose", out var v) ? v is SwitchParameter { IsPresent: true } || v is true
-            : GetVariableValue("VerbosePreference") is ActionPreference.Continue;
-
-    /// <summary>An xl client for a host whose Verbose/Debug output goes to this cmdlet.</summary>
-    protected XlClient Xl(IXenHost host) => new(host, Output);
-
-    protected static IXenHost ResolveHost(string? computerName) => XenHostFactory.Create(computerName);
-
-    /// <summary>Runs <paramref name="action"/> for each host named (this machine when none is); a host that fails
-    /// is one non-terminating error whose target is its name, and the next host is tried.</summary>
-    protected void ForEachHost(string[]? computerNames, Action<XlClient> action)
-    {
-        foreach (var computer in computerNames ?? new string?[] { null })
+        foreach (var name in names is null || names.Count == 0 ? new List<string?> { null } : names)
         {
             try
             {
-                action(Xl(ResolveHost(computer)));
+                result.Add(new HostRef(name ?? LocalXenHost.LocalName, XenHostFactory.Create(name), null));
+            }
+            catch (ArgumentException ex)
+            {
+                result.Add(new HostRef(name ?? LocalXenHost.LocalName, null, new XenException("XenInvalidComputerName", XenErrorKind.InvalidArgument, ex.Message, ex)));
+            }
+        }
+        return result;
+    }
+
+    private static HostRef FromSession(XenHostSession session) => session.State == XenHostSessionState.Closed
+        ? new HostRef(session.ComputerName, null, new XenException("XenSessionClosed", XenErrorKind.InvalidOperation,
+            $"The session to '{session.ComputerName}' was closed by Disconnect-XenHost: open a new one with Connect-XenHost."))
+        : new HostRef(session.ComputerName, session.Host, null);
+
+    /// <summary>The one host of a cmdlet that works on a single host (New-XenDomU); throws a terminating error when it
+    /// cannot be used or when several are given.</summary>
+    protected IXenHost ResolveSingleHost(string? computerName)
+    {
+        var hosts = ResolveHosts(computerName is null ? null : new[] { computerName });
+        if (hosts.Count != 1)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"{MyInvocation.MyCommand.Name} works on one host at a time: give one -Session."),
+                "XenOneHostOnly", ErrorCategory.InvalidArgument, null));
+        }
+        if (hosts[0].Error is { } error) ThrowXenError(error, hosts[0].Target);
+        return hosts[0].Host!;
+    }
+
+    /// <summary>Runs <paramref name="action"/> for each host, one after the other; a host that fails is one
+    /// non-terminating error whose target is its name, and the next host is tried.</summary>
+    protected void ForEachHost(string[]? computerNames, Action<XlClient> action)
+    {
+        foreach (var host in ResolveHosts(computerNames))
+        {
+            if (host.Error is not null)
+            {
+                WriteXenError(host.Error, host.Target);
+                continue;
+            }
+            try
+            {
+                action(Xl(host.Host!));
             }
             catch (Exception ex) when (!IsStopping(ex))
             {
-                WriteXenError(ex, computer ?? LocalXenHost.LocalName);
+                WriteXenError(ex, host.Target);
             }
         }
-    }
-
-    /// <summary>One ObjectNotFound error per name or id that matched no domain.</summary>
-    protected void WriteDomainsNotFound(IEnumerable<object> unmatched, string computerName)
-    {
-        foreach (var missing in unmatched)
-        {
-            WriteXenError("XenDomainNotFound", ErrorCategory.ObjectNotFound,
-                $"No domain with {(missing is int ? "id" : "name")} '{missing}' exists on host '{computerName}'.", missing);
-        }
-    }
-
-    /// <summary>Builds the ErrorRecord for a failure: stable id, the category Core chose, the given target.</summary>
-    protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
-    {
-        if (exception is AggregateException { InnerExceptions.Count: 1 } aggregate) exception = aggregate.InnerExceptions[0];
-        return exception switch
-        {
-            XenException xen => new ErrorRecord(xen, xen.ErrorId, ToCategory(xen.Kind), target),
-            OperationCanceledException => new ErrorRecord(exception, "XenOperationCancelled", ErrorCategory.OperationStopped, target),
-            ArgumentException => new ErrorRecord(exception, "XenInvalidArgument", ErrorCategory.InvalidArgument, target),
-            _ => new ErrorRecord(exception, "XenUnexpectedError", ErrorCategory.NotSpecified, target),
-        };
-    }
-
-    protected static ErrorCategory ToCategory(XenErrorKind kind) =>
-        Enum.TryParse<ErrorCategory>(kind.ToString(), out var category) ? category : ErrorCategory.NotSpecified;
-
-    /// <summary>A non-terminating error for one item; the pipeline goes on with the next one.</summary>
-    protected void WriteXenError(Exception exception, object? target) => WriteError(ToErrorRecord(exception, target));
-
-    protected void WriteXenError(string errorId, ErrorCategory category, string message, object? target) =>
-        WriteError(new ErrorRecord(new XenException(errorId, ParseKind(category), message), errorId, category, target));
-
-    protected void ThrowXenError(Exception exception, object? target) => ThrowTerminatingError(ToErrorRecord(exception, target));
-
-    private static XenErrorKind ParseKind(ErrorCategory category) =>
-        Enum.TryParse<XenErrorKind>(category.ToString(), out var kind) ? kind : XenErrorKind.NotSpecified;
-
-    /// <summary>True when the exception is the user's Ctrl+C: the cmdlet should stop quietly.</summary>
-    protected bool IsStopping(Exception exception) =>
-        CancelToken.IsCancellationRequested && (exception is OperationCanceledException || exception.InnerException is OperationCanceledException);
-
-    public void Dispose()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    protected virtual void Dispose(bool disposing)
-    {
-        if (_disposed) return;
-        if (disposing)
-        {
-            _cancel.Dispose();
-            _pending.Dispose();
-        }
-        _disposed = true;
-    }
-
-    private sealed class QueuedOutput : IXenOutput
-    {
-        private readonly XenCmdlet _cmdlet;
-
-        public QueuedOutput(XenCmdlet cmdlet) => _cmdlet = cmdlet;
-
-        public void WriteVerbose(string text) => _cmdlet.Post(() => _cmdlet.WriteVerbose(text));
-
-        public void WriteDebug(string text) => _cmdlet.Post(() => _cmdlet.WriteDebug(text));
-
-        public void WriteWarning(string text) => _cmdlet.Post(() => _cmdlet.WriteWarning(text));
     }
 }

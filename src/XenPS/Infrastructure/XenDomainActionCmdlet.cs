@@ -48,7 +48,7 @@ public abstract class XenDomainActionCmdlet : XenCmdlet
     /// <summary>Emits the domain after the action (the cmdlets that support -PassThru set this).</summary>
     protected virtual bool EmitResult => false;
 
-    protected override void BeginProcessing() => Validate();
+    protected override void Begin() => Validate();
 
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {

@@ -1,0 +1,339 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Text;
+using Xunit;
+
+namespace XenPS.Tests;
+
+/// <summary>
+/// Move-XenDomain, Save-XenDomain, Restore-XenDomain, Get-XenLog and the logs of a failed create, through the engine
+/// with the fake xl and the stand-in ssh (two "hosts", src and dst, on this machine). xl's messages are the real ones
+/// captured on the two-host lab (Data/xl-captures/multihost). The same cmdlets run on real Xen in
+/// tests/XenPS.Lab.Tests/MultiHostTests.cs.
+/// </summary>
+public sealed class MigrationTests : EngineTest
+{
+    private const string Migrate = "migrate -s ssh -o BatchMode=yes guest1 dst";
+    private readonly string _tmp;
+
+    public MigrationTests()
+    {
+        var ssh = Path.Combine(Xl.Directory, "ssh");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "fakes", "ssh"), ssh);
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("The stand-in ssh is a sh script.");
+        File.SetUnixFileMode(ssh, (UnixFileMode)Convert.ToInt32("755", 8));
+        Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(Xl.Directory, "cm"));
+        Environment.SetEnvironmentVariable("XENPS_SSH_CONFIG", null);
+        _tmp = Directory.CreateTempSubdirectory("xenps-migration-").FullName;
+        Environment.SetEnvironmentVariable("XENPS_XEN_LOG_DIR", _tmp);
+
+        Xl.MapTextOn("src", "list", List(("guest1", 1, "-b----")))
+          .MapOn("src", "list -l", "xl-list-l-guest1")
+          .MapTextOn("dst", "list", List())
+          .MapTextOn("dst", "info", Info("dst", 1500))
+          .MapTextOn("dst", "info host", "dst\n");
+    }
+
+    protected override void Cleanup()
+    {
+        Run("Get-XenHostSession | Disconnect-XenHost");
+        foreach (var v in new[] { "XENPS_SSH_CONTROL_DIR", "XENPS_XEN_LOG_DIR", "XENPS_FAKE_SSH_DOWN" }) Environment.SetEnvironmentVariable(v, null);
+        Directory.Delete(_tmp, recursive: true);
+    }
+
+    private static string Capture(string name) => File.ReadAllText(Path.Combine(FakeXl.Captures, "multihost", name));
+
+    /// <summary>xl list text: Domain-0 and the given domains, in xl's own format.</summary>
+    private static string List(params (string Name, int Id, string State)[] domains)
+    {
+        var sb = new StringBuilder("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
+        foreach (var (name, id, state) in new[] { ("Domain-0", 0, "r-----") }.Concat(domains))
+            sb.Append(CultureInfo.InvariantCulture, $"{name,-40} {id,5} {(id == 0 ? 768 : 128),5} {1,5}     {state}  {12.5,8:0.0}\n");
+        return sb.ToString();
+    }
+
+    private static string Info(string host, int freeMB) =>
+        $"host                   : {host}\nrelease                : 6.1.0-28-amd64\nnr_cpus                : 2\ntotal_memory           : 2047\nfree_memory            : {freeMB}\nxen_version            : 4.17.7\n";
+
+    /// <summary>After the migration: gone from src, running on dst.</summary>
+    private void Moves(string trigger, string host = "src")
+    {
+        Xl.AfterTextOn(host, trigger, "src", "list", List())
+          .AfterTextOn(host, trigger, "dst", "list", List(("guest1", 3, "-b----")));
+    }
+
+    [Fact]
+    public void LiveMigrationRunsXlMigrateWithTheSshCommandAndReturnsTheDomainFromTheDestination()
+    {
+        Xl.MapTextOn("src", Migrate, "", Capture("migrate-pvh1-live.stderr"));
+        Moves(Migrate);
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -Wait -Verbose -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        dynamic moved = Assert.Single(r.Output);
+        Assert.Equal(("guest1", "dst", 3), ((string)moved.Name, (string)moved.ComputerName, (int)moved.Id));
+        // Checked before: the destination's memory, its domains, the source's configuration, and the destination
+        // as the source reaches it (the same ssh command as xl's).
+        var calls = Xl.HostCalls.ToList();
+        Assert.True(calls.IndexOf("dst|info") < calls.IndexOf("src|" + Migrate));
+        Assert.True(calls.IndexOf("dst|info host") < calls.IndexOf("src|" + Migrate));
+        Assert.Contains("src|list -l", calls);
+        Assert.Contains(r.Progress, p => p.Activity == "Moving guest1 from src to dst" && p.StatusDescription.StartsWith("Migration successful.", StringComparison.Ordinal) && p.PercentComplete == 100);
+        Assert.Contains("migration sender: Target has acknowledged transfer.", r.Verbose);
+    }
+
+    [Fact]
+    public void WithoutLiveTheGuestIsSavedPausedIntoXlRestoreAndOnlyThenDestroyed()
+    {
+        Xl.MapTextOn("src", "save -p guest1 /dev/stdout", "STREAM", "Saving to /dev/stdout new xl format (info 0x3/0x0/853)\nxc: info: Saving domain 2, type x86 PV\n")
+          .MapTextOn("dst", "restore /dev/stdin", "", "Loading new save file /dev/stdin (new xl fmt info 0x3/0x0/853)\nxc: progress: Frames: 16384/32768   50%\nxc: info: Restore successful\n")
+          .MapTextOn("src", "destroy guest1", "");
+        Moves("destroy guest1");
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Wait -Verbose -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        Assert.Equal("dst", (string)Prop(Assert.Single(r.Output), "ComputerName")!);
+        var calls = Xl.HostCalls.ToList();
+        Assert.True(calls.IndexOf("src|save -p guest1 /dev/stdout") < calls.IndexOf("src|destroy guest1"));
+        Assert.True(calls.IndexOf("dst|restore /dev/stdin") < calls.IndexOf("src|destroy guest1"));
+        Assert.DoesNotContain(calls, c => c.Contains("migrate", StringComparison.Ordinal));
+        // Every line of xl goes to Verbose; the progress bar shows the latest one when it is redrawn.
+        Assert.Contains("xc: progress: Frames: 16384/32768   50%", r.Verbose);
+        Assert.Contains(r.Progress, p => p.Activity == "Moving guest1 from src to dst" && p.PercentComplete >= 50);
+    }
+
+    [Fact]
+    public void AFailedRestoreResumesTheGuestAtTheSource()
+    {
+        Xl.MapTextOn("src", "save -p guest1 /dev/stdout", "STREAM", "Saving to /dev/stdout\n")
+          .MapTextOn("dst", "restore /dev/stdin", "", "xc: error: Failed to read Record Header from stream (0 = Success): Internal error\n", 1)
+          .MapTextOn("src", "unpause guest1", "");
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationFailed,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("src|unpause guest1", Xl.HostCalls);
+        Assert.DoesNotContain("src|destroy guest1", Xl.HostCalls);
+        Assert.Contains("Failed to read Record Header", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'guest1' still runs on 'src'", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APvGuestWithoutLogDirtyFailsCleanlyAndStaysAtTheSource()
+    {
+        Xl.MapTextOn("src", Migrate, "", Capture("migrate-guest1-pv-logdirty.stderr"), 1);
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -Confirm:$false");
+        Assert.Empty(r.Output);
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationFailed,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidOperation, e.CategoryInfo.Category);
+        Assert.Equal("guest1", e.TargetObject);
+        Assert.Contains("Failed to enable logdirty", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("shadow paging", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'guest1' still runs on 'src' (-b----, id 1)", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TooLittleFreeMemoryOnTheDestinationIsRefusedBeforeAnythingChanges()
+    {
+        Xl.MapTextOn("dst", "info", Info("dst", 64));
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenInsufficientMemory,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ResourceUnavailable, e.CategoryInfo.Category);
+        Assert.Contains("'dst' has 64 MiB of free memory; 'guest1' needs 128 MiB", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("still runs on 'src'", e.Exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.Contains("migrate", StringComparison.Ordinal) || c.Contains("save", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ADiskMissingOnTheDestinationIsRefused()
+    {
+        Xl.MapTextOn("src", "list -l", "[{\"domid\": 1, \"config\": {\"c_info\": {\"type\": \"pv\", \"name\": \"guest1\"}, \"b_info\": {\"max_memkb\": 131072}, " +
+                                       "\"disks\": [{\"pdev_path\": \"/nonexistent/xenps/guest1.img\", \"vdev\": \"xvda\", \"readwrite\": 1}]}}]\n");
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationDiskNotFound,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category);
+        Assert.Contains("/nonexistent/xenps/guest1.img", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ADestinationTheSourceCannotReachOrThatIsAnotherMachineIsRefused()
+    {
+        Environment.SetEnvironmentVariable("XENPS_FAKE_SSH_DOWN", "peer");
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -DestinationAddress peer -Live -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationDestinationUnreachable,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ConnectionError, e.CategoryInfo.Category);
+        Assert.Contains("Connection refused", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("-DestinationAddress", e.Exception.Message, StringComparison.Ordinal);
+
+        Xl.MapTextOn("dst", "info host", "elsewhere\n");
+        e = Assert.Single(Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -Confirm:$false").Errors);
+        Assert.Equal("XenMigrationDestinationMismatch,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.Contains("migrate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DestinationAddressCarriesItsUserAndPortIntoTheSshCommandAndASessionCanBeTheDestination()
+    {
+        const string migrate = "migrate -s ssh -o BatchMode=yes -l root -p 2222 guest1 peer";
+        Xl.MapTextOn("peer", "info host", "dst\n").MapTextOn("src", migrate, "", "Migration successful.\n");
+        Moves(migrate);
+        var r = Run("$d = Connect-XenHost dst; Move-XenDomain guest1 -ComputerName src -Destination $d -DestinationAddress root@peer:2222 -Live -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        Assert.Contains("src|" + migrate, Xl.HostCalls);
+        Assert.Contains("peer|info host", Xl.HostCalls);
+        Assert.Equal("dst", (string)Prop(r.Output.Last(), "ComputerName")!);
+    }
+
+    [Fact]
+    public void WhatIfChecksNothingAndMovesNothing()
+    {
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -WhatIf");
+        Assert.Empty(r.Errors);
+        Assert.Contains("Move to dst live (xl migrate)", Host.Text, StringComparison.Ordinal);
+        Assert.Equal(new[] { "src|list" }, Xl.HostCalls);
+    }
+
+    [Fact]
+    public void TheSameHostAndDomain0AreRefused()
+    {
+        var e = Assert.Single(Run("Move-XenDomain guest1 -ComputerName src -Destination src -Confirm:$false").Errors);
+        Assert.Equal("XenMigrationSameHost,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        e = Assert.Single(Run("Move-XenDomain -Id 0 -ComputerName src -Destination dst -Confirm:$false").Errors);
+        Assert.Equal("XenDomain0Protected,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void SaveWritesACheckpointThatRestorePicksUpFromThePipeline()
+    {
+        var path = Path.Combine(_tmp, "guest1.save");
+        File.WriteAllText(path, "checkpoint");
+        Xl.MapText("save guest1 " + path, "", "Saving to " + path + " new xl format (info 0x3/0x0/853)\n")
+          .After("save guest1 " + path, "list", "xl-list-after-destroy")
+          .MapText("restore " + path, "", "Loading new save file " + path + " (new xl fmt info 0x3/0x0/853)\n")
+          .After("restore " + path, "list", "xl-list-after-create");
+
+        var refused = Assert.Single(Run($"Save-XenDomain guest1 -Path {path} -Confirm:$false").Errors);
+        Assert.Equal("XenCheckpointExists,XenPS.Commands.SaveXenDomainCommand", refused.FullyQualifiedErrorId);
+
+        var r = Run($"Save-XenDomain guest1 -Path {path} -Force -Confirm:$false | Restore-XenDomain -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        dynamic restored = Assert.Single(r.Output);
+        Assert.Equal(("guest1", "localhost"), ((string)restored.Name, (string)restored.ComputerName));
+        Assert.Contains("save guest1 " + path, Xl.Calls);
+        Assert.Contains("restore " + path, Xl.Calls);
+    }
+
+    [Fact]
+    public void SaveToADirectoryNamesTheFileAfterTheDomainAndReturnsACheckpoint()
+    {
+        var path = Path.Combine(_tmp, "guest1.save");
+        Xl.MapText("save -c guest1 " + path, "", "Saving to " + path + "\n");
+        var r = Run($"Save-XenDomain guest1 -Path {_tmp} -KeepRunning -Confirm:$false");
+        Assert.Empty(r.Errors);
+        dynamic checkpoint = Assert.Single(r.Output);
+        Assert.Equal("XenPS.XenDomainCheckpoint", r.Output[0].TypeNames[0]);
+        Assert.Equal((path, "guest1", true, "localhost"), ((string)checkpoint.Path, (string)checkpoint.Name, (bool)checkpoint.KeptRunning, (string)checkpoint.ComputerName));
+        var missing = Assert.Single(Run("Restore-XenDomain -Path /nonexistent/xenps.save -Confirm:$false").Errors);
+        Assert.Equal("XenCheckpointNotFound,XenPS.Commands.RestoreXenDomainCommand", missing.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void GetXenLogReadsTheDomainsLogsIntoEntries()
+    {
+        File.WriteAllText(Path.Combine(_tmp, "xl-guest1.log"), Capture("xl-guest1.log"));
+        File.WriteAllText(Path.Combine(_tmp, "qemu-dm-guest1.log"), "2026-11-23T16:11:02.123456Z qemu-system-i386: -serial pty: char device redirected to /dev/pts/3\nplain line\n");
+        var r = Run("Get-XenLog guest1 -Kind Xl, DeviceModel");
+        Assert.Empty(r.Errors);
+        var xl = r.Output.Where(o => Text(Prop(o, "Kind")) == "Xl").ToList();
+        Assert.Equal(4, xl.Count);
+        Assert.Equal("Waiting for domain guest1 (domid 2) to die [pid 316]", (string)Prop(xl[0], "Message")!);
+        Assert.Null(Prop(xl[0], "Time"));
+        Assert.Equal(Path.Combine(_tmp, "xl-guest1.log"), (string)Prop(xl[0], "Path")!);
+        dynamic qemu = r.Output.First(o => Text(Prop(o, "Kind")) == "DeviceModel");
+        Assert.Equal(new DateTime(2026, 11, 23, 16, 11, 2, 123, DateTimeKind.Utc).AddTicks(4560), (DateTime?)qemu.Time);
+        Assert.Equal("qemu-system-i386", (string)qemu.Context);
+        Assert.Equal("-serial pty: char device redirected to /dev/pts/3", (string)qemu.Message);
+
+        r = Run("Get-XenDomain guest1 | Get-XenLog -Tail 2");
+        Assert.Equal(new[] { "Domain has suspended.", "Done. Exiting now" }, r.Output.Select(o => (string)Prop(o, "Message")!));
+
+        var missing = Assert.Single(Run("Get-XenLog nosuch").Errors);
+        Assert.Equal("XenLogNotFound,XenPS.Commands.GetXenLogCommand", missing.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
+        var noName = Assert.Single(Run("Get-XenLog -Kind Console").Errors);
+        Assert.Equal("XenInvalidArgument,XenPS.Commands.GetXenLogCommand", noName.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void GetXenLogReadsTheHypervisorRing()
+    {
+        Xl.MapText("dmesg", Capture("xl-dmesg.stdout"));
+        var r = Run("Get-XenLog -Tail 3");
+        Assert.Empty(r.Errors);
+        Assert.Equal(3, r.Output.Count);
+        Assert.All(r.Output, o => Assert.Equal(("Hypervisor", "XEN", "xl dmesg"), (Text(Prop(o, "Kind")), (string)Prop(o, "Context")!, (string)Prop(o, "Path")!)));
+        Assert.Equal("HVM4 restore: CPU 0", (string)Prop(r.Output[2], "Message")!);
+    }
+
+    [Fact]
+    public void GetXenLogWaitFollowsTheFileUntilThePipelineStops()
+    {
+        var log = Path.Combine(_tmp, "xl-guest1.log");
+        File.WriteAllText(log, "Waiting for domain guest1 (domid 2) to die [pid 316]\n");
+        using var writer = Task.Run(async () =>
+        {
+            await Task.Delay(1500);
+            File.AppendAllText(log, "Domain 2 has shut down, reason code 0 0x0\n");
+            await Task.Delay(500);
+            File.AppendAllText(log, "Done. Exiting now\n");
+        });
+        var r = Run("$n = 0; Get-XenLog guest1 -Tail 1 -Wait | ForEach-Object { $_; if (++$n -ge 3) { break } }");
+        Assert.Equal(new[] { "Waiting for domain guest1 (domid 2) to die [pid 316]", "Domain 2 has shut down, reason code 0 0x0", "Done. Exiting now" },
+            r.Output.Select(o => (string)Prop(o, "Message")!));
+        // The tail -F that followed the file was stopped with the pipeline.
+        Assert.True(LabWait(() => !TailRunning(log), 10), "tail -F still runs");
+    }
+
+    private static bool LabWait(Func<bool> condition, int seconds)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline && !condition()) Thread.Sleep(200);
+        return condition();
+    }
+
+    private static bool TailRunning(string path) =>
+        System.Diagnostics.Process.GetProcessesByName("tail").Any(p =>
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(path, StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
+    [Fact]
+    public void AFailedCreateCarriesTheLastLinesOfTheGuestsLogs()
+    {
+        var cfg = Path.Combine(_tmp, "badhvm.cfg");
+        File.WriteAllText(cfg, "type = \"hvm\"\nname = \"badhvm\"\nmemory = 128\nvif = [ \"bridge=nosuchbr\" ]\n");
+        File.WriteAllText(Path.Combine(_tmp, "qemu-dm-badhvm.log"), Capture("qemu-dm-badhvm.log"));
+        Xl.MapText("create " + cfg, "", "Parsing config from " + cfg + "\n" +
+            "libxl: error: libxl_dm.c:3161:device_model_spawn_outcome: Domain 4:domain 4 device model: spawn failed (rc=-3)\n" +
+            "libxl: error: libxl_create.c:1896:domcreate_devmodel_started: Domain 4:device model did not start: -3\n", 3);
+        var r = Run($"Start-XenDomain -Path {cfg} -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenCommandFailed,XenPS.Commands.StartXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("device model did not start", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("qemu-dm-badhvm.log: xen-qemu-system-i386: -netdev type=tap,id=net0,ifname=vif4.0-emu,br=nosuchbr", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Get-XenLog -Name badhvm", e.ErrorDetails.RecommendedAction, StringComparison.Ordinal);
+
+        // A log written long before the create is not shown.
+        File.SetLastWriteTimeUtc(Path.Combine(_tmp, "qemu-dm-badhvm.log"), DateTime.UtcNow.AddHours(-2));
+        e = Assert.Single(Run($"Start-XenDomain -Path {cfg} -Confirm:$false").Errors);
+        Assert.DoesNotContain("qemu-dm-badhvm.log", e.Exception.Message, StringComparison.Ordinal);
+    }
+}
