@@ -42,7 +42,7 @@ public sealed class LabFixture : IDisposable
         SshConfig = Env["LAB_SSH_CONFIG"];
         // Every SSH call XenPS makes in this process uses the lab's client config (hosts, ports, keys, known_hosts).
         Environment.SetEnvironmentVariable("XENPS_SSH_CONFIG", SshConfig);
-        Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(RunDir, "cm"));
+        Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(RunDir, "xenps-cm"));
         foreach (var host in new[] { Host1, Host2 }) CleanGuests(host);
     }
 

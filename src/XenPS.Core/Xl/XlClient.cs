@@ -128,9 +128,33 @@ public sealed class XlClient
         }
     }
 
-    /// <summary>True when a domain has gone, or has shut down and is only kept (on_poweroff="preserve").</summary>
+    /// <summary>True when a domain has gone, or has shut down and is kept (on_poweroff="preserve": "---s--"). A domain
+    /// that is shut down but still paused or dying ("--ps--", "---s-d") is on its way out: xl's daemon is destroying it.</summary>
     public static bool IsDown(XenDomain? domain) =>
-        domain is null || (domain.State & (XenDomainState.Shutdown | XenDomainState.Dying)) != 0;
+        domain is null ||
+        ((domain.State & XenDomainState.Shutdown) != 0 && (domain.State & (XenDomainState.Paused | XenDomainState.Dying)) == 0);
+
+    /// <summary>xl destroy that tolerates a race with xl's own daemon: when destroy fails but the domain is gone
+    /// afterwards (the daemon finished it), that is success.</summary>
+    public async Task DestroyAndWaitAsync(string domain, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DestroyAsync(domain, cancellationToken).ConfigureAwait(false);
+        }
+        catch (XenCommandException)
+        {
+            if (!(await WaitForAsync(domain, d => d is null, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)).Reached) throw;
+            Output.WriteVerbose($"xl destroy {domain} reported errors, but the domain is gone (xl's daemon was already destroying it).");
+            return;
+        }
+        var (gone, last) = await WaitForAsync(domain, d => d is null, timeout, cancellationToken).ConfigureAwait(false);
+        if (!gone)
+        {
+            throw new XenException("XenDestroyTimeout", XenErrorKind.OperationTimeout,
+                $"{domain} was still there {timeout.TotalSeconds:0} s after xl destroy (state {last?.StateText}).") { ComputerName = Host.ComputerName };
+        }
+    }
 
     public Task<CommandResult> PauseAsync(string domain, CancellationToken cancellationToken) =>
         RunAsync(new[] { "pause", domain }, cancellationToken);
