@@ -11,8 +11,11 @@
     FormatsToProcess     = @('XenPS.Format.ps1xml')
     TypesToProcess       = @('XenPS.Types.ps1xml')
     CmdletsToExport      = @(
+        'Disable-XenDomainAutostart'
+        'Enable-XenDomainAutostart'
         'Get-XenDomUConfig'
         'Get-XenDomain'
+        'Get-XenDomainAutostart'
         'Get-XenHost'
         'Get-XenUptime'
         'Get-XenVCpu'

@@ -134,25 +134,52 @@ public sealed class XlClient
         domain is null ||
         ((domain.State & XenDomainState.Shutdown) != 0 && (domain.State & (XenDomainState.Paused | XenDomainState.Dying)) == 0);
 
-    /// <summary>xl destroy that tolerates a race with xl's own daemon: when destroy fails but the domain is gone
-    /// afterwards (the daemon finished it), that is success.</summary>
+    /// <summary>
+    /// Destroys a domain and waits until no domain of that name is left. Robust against xl's own daemon: the instance
+    /// is destroyed by its id (so a name that moved to a new instance is not hit by mistake), a destroy that fails
+    /// because the daemon finished the instance first counts as done, and an instance that came back meanwhile (the
+    /// guest rebooted itself and on_reboot="restart" recreated it) is destroyed too.
+    /// </summary>
     public async Task DestroyAndWaitAsync(string domain, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        try
+        var deadline = DateTime.UtcNow + timeout;
+        for (var attempt = 0; ; attempt++)
         {
-            await DestroyAsync(domain, cancellationToken).ConfigureAwait(false);
+            var current = await FindAsync(domain, cancellationToken).ConfigureAwait(false);
+            if (current is null) return;
+            if (attempt >= 3 || DateTime.UtcNow > deadline)
+            {
+                throw new XenException("XenDestroyTimeout", XenErrorKind.OperationTimeout,
+                    $"{domain} was still there after xl destroy (id {current.Id}, state {current.StateText}).") { ComputerName = Host.ComputerName };
+            }
+            if (attempt > 0) Output.WriteVerbose($"{domain} came back as id {current.Id} (it rebooted meanwhile and on_reboot restarted it): destroying that instance too.");
+            var id = current.Id.ToString(CultureInfo.InvariantCulture);
+            CommandResult? failed = null;
+            try
+            {
+                await DestroyAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (XenCommandException ex)
+            {
+                failed = new CommandResult(ex.Tool, ex.Arguments, ex.ExitCode, ex.StandardOutput, ex.StandardError, TimeSpan.Zero);
+            }
+            // Wait for that instance (by id) to disappear.
+            var remaining = deadline - DateTime.UtcNow;
+            var (gone, _) = await WaitForIdGoneAsync(current.Id, remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            if (!gone && failed is not null) throw XlErrorClassifier.Classify(failed, Host.Describe("xl", new[] { "destroy", id }), Host.ComputerName);
+            if (failed is not null) Output.WriteVerbose($"xl destroy {id} reported errors, but the domain is gone (xl's daemon was already destroying it).");
         }
-        catch (XenCommandException)
+    }
+
+    private async Task<(bool Gone, XenDomain? Last)> WaitForIdGoneAsync(int id, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
         {
-            if (!(await WaitForAsync(domain, d => d is null, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)).Reached) throw;
-            Output.WriteVerbose($"xl destroy {domain} reported errors, but the domain is gone (xl's daemon was already destroying it).");
-            return;
-        }
-        var (gone, last) = await WaitForAsync(domain, d => d is null, timeout, cancellationToken).ConfigureAwait(false);
-        if (!gone)
-        {
-            throw new XenException("XenDestroyTimeout", XenErrorKind.OperationTimeout,
-                $"{domain} was still there {timeout.TotalSeconds:0} s after xl destroy (state {last?.StateText}).") { ComputerName = Host.ComputerName };
+            var current = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
+            if (current is null) return (true, null);
+            if (DateTime.UtcNow >= deadline) return (false, current);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         }
     }
 
