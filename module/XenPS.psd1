@@ -12,9 +12,12 @@
     TypesToProcess       = @('XenPS.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-XenHost'
+        'Disable-XenDomainAutostart'
         'Disconnect-XenHost'
+        'Enable-XenDomainAutostart'
         'Get-XenDomUConfig'
         'Get-XenDomain'
+        'Get-XenDomainAutostart'
         'Get-XenHost'
         'Get-XenHostSession'
         'Get-XenLog'

@@ -106,7 +106,7 @@ public sealed class TransportTests : LabTest
         File.WriteAllLines(config, lines);
         Environment.SetEnvironmentVariable("XENPS_SSH_CONFIG", config);
         // A separate control directory: the shared master of the other tests would otherwise answer without a handshake.
-        Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(Lab.RunDir, "cm-unknown-key"));
+        Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(Lab.RunDir, "xenps-cm-unknown-key"));
         try
         {
             var r = Run($"Get-XenHost -ComputerName {H}");
@@ -117,7 +117,7 @@ public sealed class TransportTests : LabTest
         finally
         {
             Environment.SetEnvironmentVariable("XENPS_SSH_CONFIG", Lab.SshConfig);
-            Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(Lab.RunDir, "cm"));
+            Environment.SetEnvironmentVariable("XENPS_SSH_CONTROL_DIR", Path.Combine(Lab.RunDir, "xenps-cm"));
         }
     }
 }

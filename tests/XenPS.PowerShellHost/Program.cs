@@ -29,7 +29,7 @@ public static class Program
         ps.Runspace = engine.Runspace;
         // Like pwsh -File: run the script with its arguments and send every stream to the host.
         ps.AddCommand(script);
-        foreach (var arg in args.Skip(1)) ps.AddArgument(arg);
+        AddScriptArguments(ps, args.Skip(1).ToArray());
         ps.AddCommand("Out-Default");
         ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.All, PipelineResultTypes.Output);
         try
@@ -42,5 +42,35 @@ public static class Program
             return host.ExitCode ?? 1;
         }
         return host.ExitCode ?? (ps.HadErrors ? 1 : 0);
+    }
+
+    /// <summary>Binds arguments the way pwsh -File does: "-Name value" is a named parameter, "-Switch" alone (or
+    /// followed by another -Name) a switch, "-Name:value" a named value, anything else a positional argument.</summary>
+    internal static void AddScriptArguments(PowerShell ps, string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg.Length > 1 && arg[0] == '-' && char.IsLetter(arg[1]))
+            {
+                var colon = arg.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0)
+                {
+                    ps.AddParameter(arg.Substring(1, colon - 1), arg.Substring(colon + 1));
+                }
+                else if (i + 1 < args.Length && !(args[i + 1].Length > 1 && args[i + 1][0] == '-' && char.IsLetter(args[i + 1][1])))
+                {
+                    ps.AddParameter(arg.Substring(1), args[++i]);
+                }
+                else
+                {
+                    ps.AddParameter(arg.Substring(1));
+                }
+            }
+            else
+            {
+                ps.AddArgument(arg);
+            }
+        }
     }
 }

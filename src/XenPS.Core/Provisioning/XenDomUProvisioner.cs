@@ -227,8 +227,7 @@ public sealed class XenDomUProvisioner
         // The domain may exist even though xl create failed (it can die at exit after creating it).
         var present = await _xl.FindAsync(name, CancellationToken.None).ConfigureAwait(false);
         if (present is null) return false;
-        await _xl.DestroyAsync(name, CancellationToken.None).ConfigureAwait(false);
-        await _xl.WaitForAsync(name, d => d is null, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        await _xl.DestroyAndWaitAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
         return true;
     }
 

@@ -128,9 +128,60 @@ public sealed class XlClient
         }
     }
 
-    /// <summary>True when a domain has gone, or has shut down and is only kept (on_poweroff="preserve").</summary>
+    /// <summary>True when a domain has gone, or has shut down and is kept (on_poweroff="preserve": "---s--"). A domain
+    /// that is shut down but still paused or dying ("--ps--", "---s-d") is on its way out: xl's daemon is destroying it.</summary>
     public static bool IsDown(XenDomain? domain) =>
-        domain is null || (domain.State & (XenDomainState.Shutdown | XenDomainState.Dying)) != 0;
+        domain is null ||
+        ((domain.State & XenDomainState.Shutdown) != 0 && (domain.State & (XenDomainState.Paused | XenDomainState.Dying)) == 0);
+
+    /// <summary>
+    /// Destroys a domain and waits until no domain of that name is left. Robust against xl's own daemon: the instance
+    /// is destroyed by its id (so a name that moved to a new instance is not hit by mistake), a destroy that fails
+    /// because the daemon finished the instance first counts as done, and an instance that came back meanwhile (the
+    /// guest rebooted itself and on_reboot="restart" recreated it) is destroyed too.
+    /// </summary>
+    public async Task DestroyAndWaitAsync(string domain, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await FindAsync(domain, cancellationToken).ConfigureAwait(false);
+            if (current is null) return;
+            if (attempt >= 3 || DateTime.UtcNow > deadline)
+            {
+                throw new XenException("XenDestroyTimeout", XenErrorKind.OperationTimeout,
+                    $"{domain} was still there after xl destroy (id {current.Id}, state {current.StateText}).") { ComputerName = Host.ComputerName };
+            }
+            if (attempt > 0) Output.WriteVerbose($"{domain} came back as id {current.Id} (it rebooted meanwhile and on_reboot restarted it): destroying that instance too.");
+            var id = current.Id.ToString(CultureInfo.InvariantCulture);
+            CommandResult? failed = null;
+            try
+            {
+                await DestroyAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (XenCommandException ex)
+            {
+                failed = new CommandResult(ex.Tool, ex.Arguments, ex.ExitCode, ex.StandardOutput, ex.StandardError, TimeSpan.Zero);
+            }
+            // Wait for that instance (by id) to disappear.
+            var remaining = deadline - DateTime.UtcNow;
+            var (gone, _) = await WaitForIdGoneAsync(current.Id, remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            if (!gone && failed is not null) throw XlErrorClassifier.Classify(failed, Host.Describe("xl", new[] { "destroy", id }), Host.ComputerName);
+            if (failed is not null) Output.WriteVerbose($"xl destroy {id} reported errors, but the domain is gone (xl's daemon was already destroying it).");
+        }
+    }
+
+    private async Task<(bool Gone, XenDomain? Last)> WaitForIdGoneAsync(int id, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var current = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
+            if (current is null) return (true, null);
+            if (DateTime.UtcNow >= deadline) return (false, current);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public Task<CommandResult> PauseAsync(string domain, CancellationToken cancellationToken) =>
         RunAsync(new[] { "pause", domain }, cancellationToken);

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Core.Config;
 using XenPS.Core.Hosts;
 using XenPS.Core.Xl;
 using XenPS.Infrastructure;
@@ -37,39 +39,65 @@ public sealed class RemoveXenDomainCommand : XenDomainActionCmdlet
         if (RemoveStorage && disks is null)
             WriteWarning($"xl list -l gave no configuration for {domain.Name}: its disks are not known and are left alone.");
 
-        Await(xl.DestroyAsync(domain.Name, CancelToken));
-        AwaitWithProgress(xl.WaitForAsync(domain.Name, d => d is null, TimeSpan.FromSeconds(60), CancelToken),
-            $"Removing {domain.Name} on {domain.ComputerName}", "Waiting for the domain to go", null);
+        AwaitWithProgress(xl.DestroyAndWaitAsync(domain.Name, TimeSpan.FromSeconds(60), CancelToken),
+            $"Removing {domain.Name} on {domain.ComputerName}", "Destroying the domain", null);
+        RemoveFiles(xl, domain.Name, disks);
+        return null;
+    }
 
+    /// <summary>A guest that is not running: with -RemoveConfig its config file (and with -RemoveStorage the disks it
+    /// names) are removed, each confirmed; without -RemoveConfig there is nothing to remove.</summary>
+    protected override bool ActOnNotRunning(XlClient xl, object nameOrId)
+    {
+        if (!RemoveConfig || nameOrId is not string name || WildcardPattern.ContainsWildcardCharacters(name)) return false;
+        try
+        {
+            var path = ConfigPath ?? Await(XenPaths.GetDefaultConfigPathAsync(xl.Host, name, CancelToken));
+            var store = new XenConfigStore(xl.Host, Output);
+            if (!Await(store.FileSystem.ExistsAsync(path, CancelToken))) return false;
+            var config = Await(store.LoadAsync(path, CancelToken));
+            WriteVerbose($"{name} is not running on {xl.Host.ComputerName}: removing what its configuration {path} names.");
+            var disks = config.Disks.Select(d => new XenDisk { Target = d.Target, Vdev = d.Vdev, IsCdrom = d.IsCdrom, ReadWrite = !d.IsReadOnly }).ToList();
+            RemoveFiles(xl, name, RemoveStorage ? disks : null, path);
+        }
+        catch (Exception ex) when (!IsStopping(ex))
+        {
+            WriteXenError(ex, name);
+        }
+        return true;
+    }
+
+    private void RemoveFiles(XlClient xl, string name, IReadOnlyList<XenDisk>? disks, string? knownConfigPath = null)
+    {
+        var host = xl.Host.ComputerName;
         var fs = new HostFileSystem(xl.Host, Output);
         if (RemoveConfig)
         {
-            var path = ConfigPath ?? Await(XenPaths.GetDefaultConfigPathAsync(xl.Host, domain.Name, CancelToken));
-            if (!Await(fs.ExistsAsync(path, CancelToken))) WriteWarning($"The configuration file {path} does not exist on {domain.ComputerName}.");
-            else if (ShouldProcess($"{path} on {domain.ComputerName}", "Delete the domain configuration file")) Await(fs.DeleteFileAsync(path, CancelToken));
+            var path = knownConfigPath ?? ConfigPath ?? Await(XenPaths.GetDefaultConfigPathAsync(xl.Host, name, CancelToken));
+            if (!Await(fs.ExistsAsync(path, CancelToken))) WriteWarning($"The configuration file {path} does not exist on {host}.");
+            else if (ShouldProcess($"{path} on {host}", "Delete the domain configuration file")) Await(fs.DeleteFileAsync(path, CancelToken));
         }
 
-        foreach (var disk in disks ?? Enumerable.Empty<XenDisk>())
+        var storage = new StorageOperations(xl.Host, Output);
+        foreach (var disk in disks ?? Array.Empty<XenDisk>())
         {
             if (disk.Target is null || disk.IsCdrom || !disk.ReadWrite)
             {
                 WriteVerbose($"Keeping {disk.Target} ({(disk.IsCdrom ? "cdrom" : "read-only")}).");
                 continue;
             }
-            var storage = new StorageOperations(xl.Host, Output);
             if (StorageOperations.ZfsVolumeOf(disk.Target) is { } volume)
             {
-                if (ShouldProcess($"ZFS volume {volume} on {domain.ComputerName}", "Destroy the ZFS volume (zfs destroy): its data is lost")) Await(storage.DestroyZfsVolumeAsync(volume, CancelToken));
+                if (ShouldProcess($"ZFS volume {volume} on {host}", "Destroy the ZFS volume (zfs destroy): its data is lost")) Await(storage.DestroyZfsVolumeAsync(volume, CancelToken));
             }
             else if (Await(storage.IsRegularFileAsync(disk.Target, CancelToken)))
             {
-                if (ShouldProcess($"{disk.Target} on {domain.ComputerName}", "Delete the disk image file: its data is lost")) Await(fs.DeleteFileAsync(disk.Target, CancelToken));
+                if (ShouldProcess($"{disk.Target} on {host}", "Delete the disk image file: its data is lost")) Await(fs.DeleteFileAsync(disk.Target, CancelToken));
             }
             else
             {
                 WriteWarning($"{disk.Target} is a device, not a ZFS volume or an image file: it is left alone.");
             }
         }
-        return null;
     }
 }

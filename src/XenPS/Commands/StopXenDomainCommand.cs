@@ -81,8 +81,7 @@ public sealed class StopXenDomainCommand : XenDomainActionCmdlet
 
     private void Destroy(XlClient xl, XenDomain domain, string activity)
     {
-        Await(xl.DestroyAsync(domain.Name, CancelToken));
-        AwaitWithProgress(xl.WaitForAsync(domain.Name, d => d is null, TimeSpan.FromSeconds(30), CancelToken), activity, "Waiting for the domain to go", null);
+        AwaitWithProgress(xl.DestroyAndWaitAsync(domain.Name, TimeSpan.FromSeconds(30), CancelToken), activity, "Destroying the domain", null);
     }
 
     /// <summary>The domain as it was, marked as shut down (it no longer exists, so xl cannot show it).</summary>

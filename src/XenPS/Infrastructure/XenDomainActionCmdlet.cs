@@ -45,6 +45,10 @@ public abstract class XenDomainActionCmdlet : XenCmdlet
     /// <summary>Acts on one domain. Throws on failure. Returns the domain to emit with -PassThru (null: read it again).</summary>
     protected abstract XenDomain? Act(XlClient xl, XenDomain domain);
 
+    /// <summary>Called for a name or id that matches no running domain; returns true when the cmdlet dealt with it
+    /// (Remove-XenDomain -RemoveConfig removes a stopped guest's files), false to report it as not found.</summary>
+    protected virtual bool ActOnNotRunning(XlClient xl, object nameOrId) => false;
+
     /// <summary>Emits the domain after the action (the cmdlets that support -PassThru set this).</summary>
     protected virtual bool EmitResult => false;
 
@@ -54,7 +58,7 @@ public abstract class XenDomainActionCmdlet : XenCmdlet
     {
         var all = Await(xl.ListAsync(CancelToken));
         var selected = DomainFilter.Select(all, Name, Id, out var unmatched);
-        WriteDomainsNotFound(unmatched, xl.Host.ComputerName);
+        WriteDomainsNotFound(unmatched.Where(n => !ActOnNotRunning(xl, n)), xl.Host.ComputerName);
         foreach (var domain in selected) ActOn(xl, domain);
     });
 

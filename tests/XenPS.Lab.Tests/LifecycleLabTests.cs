@@ -1,0 +1,207 @@
+using System.Management.Automation;
+using XenPS.PowerShellHost;
+using Xunit;
+
+namespace XenPS.Lab.Tests;
+
+/// <summary>The guest lifecycle cmdlets against a real Xen: PV, PVH and HVM guests on file-backed disks, the
+/// Handbook's install flow, failures that must leave nothing behind, and autostart through the rc.d script.</summary>
+public sealed class LifecycleLabTests : LabTest
+{
+    private const string H = LabFixture.Host1;
+    private const string Kernel = "-Kernel /var/lib/xen/guest-vmlinux -Ramdisk /var/lib/xen/guest-initrd.gz -Extra 'console=hvc0 rdinit=/sbin/init'";
+
+    public LifecycleLabTests(LabFixture lab) : base(lab) { }
+
+    private RunResult Ok(string script)
+    {
+        var r = Run(script);
+        Assert.True(r.Errors.Count == 0, script + "\n" + string.Join("\n", r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e.Exception.Message)));
+        return r;
+    }
+
+    private bool Running(string name) => Lab.Ssh(H, $"xl list {name}").ExitCode == 0;
+
+    private string StateOf(string name) => Lab.Ssh(H, $"xl list {name} | awk 'NR==2 {{print $5}}'").Stdout.Trim();
+
+    /// <summary>Nothing of the guest is left: no domain, no config, no disk image.</summary>
+    private void AssertNothingLeft(string name)
+    {
+        Assert.False(Running(name), $"{name} still runs");
+        Assert.Equal("", Lab.Ssh(H, $"ls /etc/xen/{name}.cfg /root/{name}.img 2>/dev/null").Stdout.Trim());
+    }
+
+    private void Forget(params string[] names)
+    {
+        foreach (var n in names) Lab.Ssh(H, $"xl destroy {n} >/dev/null 2>&1; rm -f /etc/xen/{n}.cfg /root/{n}.img /etc/xen/auto/*-{n}.cfg /var/log/xen/console/guest-{n}.log");
+    }
+
+    [Fact]
+    public void PvPvhAndHvmGuestsOnFileDisksLiveTheirWholeLife()
+    {
+        Lab.CleanGuests(H);
+        Forget("lpv", "lpvh", "lhvm");
+        Ok($"New-XenDomU -ComputerName {H} lpv -Type Pv -MemoryMB 128 {Kernel} -DiskPath /root/lpv.img -DiskSizeGB 1 -Confirm:$false");
+        Ok($"New-XenDomU -ComputerName {H} lpvh -Type Pvh -MemoryMB 128 {Kernel} -DiskPath /root/lpvh.img -DiskSizeGB 1 -NoNetwork -ConfigOption @{{ cpuid = 'host,rdtscp=0' }}");
+        Ok($"New-XenDomU -ComputerName {H} lhvm -Type Hvm -MemoryMB 128 -DiskPath /root/lhvm.img -DiskSizeGB 1 -NoNetwork -Serial pty");
+
+        var detailed = Ok($"Get-XenDomain -ComputerName {H} l* -Detailed").Output;
+        Assert.Equal(new[] { "lpv PV /root/lpv.img", "lpvh PVH /root/lpvh.img", "lhvm HVM /root/lhvm.img" }.OrderBy(s => s),
+            detailed.Select(o => { dynamic d = o; return $"{(string)d.Name} {Text(d.Type)} {(string)d.Disks[0].Target}"; }).OrderBy(s => s));
+        dynamic lpv = detailed.Single(o => (string)Prop(o, "Name")! == "lpv");
+        Assert.Equal("bridge0", (string)lpv.Nics[0].Bridge);
+        Assert.StartsWith("00:16:3e:", (string)lpv.Nics[0].Mac, StringComparison.Ordinal);
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpv.log").ExitCode == 0, 180), "lpv did not boot");
+
+        Ok($"Suspend-XenDomain -ComputerName {H} lpv, lpvh");
+        Assert.Equal(("--p---", "--p---"), (StateOf("lpv"), StateOf("lpvh")));
+        Ok($"Get-XenDomain -ComputerName {H} lpv, lpvh | Resume-XenDomain");
+        Assert.DoesNotContain('p', StateOf("lpv"));
+        Assert.DoesNotContain('p', StateOf("lpvh"));
+
+        var oldId = (int)Prop(Ok($"Get-XenDomain -ComputerName {H} lpv").Output[0], "Id")!;
+        var restarted = Ok($"Restart-XenDomain -ComputerName {H} lpv -Wait -Timeout 240 -PassThru").Output;
+        Assert.NotEqual(oldId, (int)Prop(Assert.Single(restarted), "Id")!);
+        Assert.True(Running("lpv"));
+
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -c GUEST-BOOTED /var/log/xen/console/guest-lpv.log").Stdout.Trim() == "2", 180), "lpv did not boot again");
+        Ok($"Stop-XenDomain -ComputerName {H} lpv -Timeout 120");
+        Assert.False(Running("lpv"));
+
+        // An HVM guest without PV drivers (here: no OS at all) gets the ACPI event, ignores it, and -Force destroys it.
+        var stop = Ok($"Stop-XenDomain -ComputerName {H} lhvm -Timeout 15 -Force -Verbose");
+        Assert.Contains(stop.Warnings, w => w.Contains("destroying", StringComparison.Ordinal));
+        Assert.Contains(stop.Verbose, v => v.Contains("ACPI", StringComparison.Ordinal));
+        Assert.False(Running("lhvm"));
+
+        Ok($"Remove-XenDomain -ComputerName {H} lpvh -RemoveConfig -RemoveStorage -Confirm:$false");
+        AssertNothingLeft("lpvh");
+        Ok($"Remove-XenDomain -ComputerName {H} lpv, lhvm -RemoveConfig -RemoveStorage -Confirm:$false");
+        AssertNothingLeft("lpv");
+        AssertNothingLeft("lhvm");
+    }
+
+    [Fact]
+    public void TheHandbookFlowInstallsFromMediaThenRemovesIt()
+    {
+        Lab.CleanGuests(H);
+        Forget("hb");
+        var created = Ok($"New-XenDomU -ComputerName {H} hb -Type Hvm -MemoryMB 128 -DiskPath /root/hb.img -DiskSizeGB 1 -InstallMedia /var/lib/xen/test.iso -Vnc -Serial pty -NoNetwork");
+        Assert.Equal("hb", (string)Prop(Assert.Single(created.Output), "Name")!);
+        var config = Lab.SshOk(H, "cat /etc/xen/hb.cfg");
+        Assert.Contains("devtype=cdrom, target=/var/lib/xen/test.iso", config, StringComparison.Ordinal);
+        Assert.Contains("boot = \"dc\"", config, StringComparison.Ordinal);
+        Assert.Contains("vnclisten = \"127.0.0.1\"", config, StringComparison.Ordinal);
+        dynamic running = Assert.Single(Ok($"Get-XenDomain -ComputerName {H} hb -Detailed").Output);
+        Assert.Contains(((IEnumerable<object>)running.Disks).Cast<dynamic>(), d => (bool)d.IsCdrom && (string)d.Target == "/var/lib/xen/test.iso");
+
+        Ok($"Stop-XenDomain -ComputerName {H} hb -Timeout 10 -Force");
+        Ok($"Set-XenDomUConfig -ComputerName {H} -Name hb -RemoveInstallMedia -Confirm:$false");
+        config = Lab.SshOk(H, "cat /etc/xen/hb.cfg");
+        Assert.DoesNotContain("cdrom", config, StringComparison.Ordinal);
+        Assert.Contains("boot = \"c\"", config, StringComparison.Ordinal);
+        Assert.Equal("1", Lab.SshOk(H, "ls /etc/xen/hb.cfg.xenps-*.bak | wc -l").Trim());
+
+        var started = Ok($"Start-XenDomain -ComputerName {H} hb -PassThru");
+        Assert.Equal("hb", (string)Prop(Assert.Single(started.Output), "Name")!);
+        dynamic again = Assert.Single(Ok($"Get-XenDomain -ComputerName {H} hb -Detailed").Output);
+        Assert.DoesNotContain(((IEnumerable<object>)again.Disks).Cast<dynamic>(), d => (bool)d.IsCdrom);
+        Ok($"Remove-XenDomain -ComputerName {H} hb -RemoveConfig -RemoveStorage -Confirm:$false");
+        Lab.Ssh(H, "rm -f /etc/xen/hb.cfg.xenps-*.bak");
+        AssertNothingLeft("hb");
+    }
+
+    [Theory]
+    [InlineData("dup", "XenDomainExists", ErrorCategory.ResourceExists)]
+    [InlineData("media", "XenInstallMediaNotFound", ErrorCategory.ObjectNotFound)]
+    [InlineData("memory", "XenInsufficientMemory", ErrorCategory.ResourceUnavailable)]
+    [InlineData("badname", "XenInvalidDomainName", ErrorCategory.InvalidArgument)]
+    [InlineData("nobridge", "XenBridgeNotFound", ErrorCategory.ObjectNotFound)]
+    public void FailuresAreClearAndLeaveNothingBehind(string scenario, string id, ErrorCategory category)
+    {
+        Lab.CleanGuests(H);
+        Lab.XlCreate(H, "/etc/xen/test/tiny-paused.cfg", "tiny", paused: true);
+        var name = scenario == "dup" ? "tiny" : "f" + scenario;
+        Forget(name == "tiny" ? "ftiny" : name);
+        var args = scenario switch
+        {
+            "dup" => "-Name tiny -MemoryMB 64",
+            "media" => $"-Name {name} -MemoryMB 64 -InstallMedia /var/lib/xen/nosuch.iso",
+            "memory" => $"-Name {name} -MemoryMB 60000",
+            "badname" => "-Name 'bad name; xl destroy tiny'",
+            _ => $"-Name {name} -MemoryMB 64 -Bridge nosuchbr0",
+        };
+        var before = Lab.SshOk(H, "ls /etc/xen /root | sort");
+        var r = Run($"New-XenDomU -ComputerName {H} {args} -Type Hvm -DiskPath /root/{name}.img -DiskSizeGB 1");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal(id + ",XenPS.Commands.NewXenDomUCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(category, e.CategoryInfo.Category);
+        Assert.Equal(before, Lab.SshOk(H, "ls /etc/xen /root | sort"));
+        Assert.True(Running("tiny"), "the existing domain was touched");
+        if (name != "tiny") Assert.False(Running(name));
+        Lab.CleanGuests(H);
+    }
+
+    [Fact]
+    public void AFailedXlCreateIsRolledBack()
+    {
+        Lab.CleanGuests(H);
+        Forget("rb");
+        // /etc/hostname exists but is no kernel: the checks pass, xl create fails for real, the rollback undoes it all.
+        var r = Run($"New-XenDomU -ComputerName {H} rb -Type Pv -MemoryMB 64 -Kernel /etc/hostname -DiskPath /root/rb.img -DiskSizeGB 1");
+        var e = Assert.Single(r.Errors);
+        Assert.EndsWith(",XenPS.Commands.NewXenDomUCommand", e.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("the step 'xl create /etc/xen/rb.cfg' failed", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Rolled back:", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("deleted /etc/xen/rb.cfg, deleted /root/rb.img", e.Exception.Message, StringComparison.Ordinal);
+        AssertNothingLeft("rb");
+    }
+
+    [Fact]
+    public void ABadConfigIsReportedWithItsLineBeforeXlRuns()
+    {
+        Lab.WriteFile(H, "/root/bad.cfg", "name = \"bad\"\nmemory = 128 128\n");
+        var r = Run($"Start-XenDomain -ComputerName {H} -Path /root/bad.cfg");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenConfigInvalid,XenPS.Commands.StartXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("/root/bad.cfg:2:", e.Exception.Message, StringComparison.Ordinal);
+        Assert.False(Running("bad"));
+    }
+
+    [Fact]
+    public void AutostartStartsInOrderAtBootAndStopsInReverse()
+    {
+        Lab.CleanGuests(H);
+        Forget("a1", "a2");
+        Ok($"New-XenDomU -ComputerName {H} a1 -Type Pv -MemoryMB 128 {Kernel} -NoNetwork -NoStart");
+        Ok($"New-XenDomU -ComputerName {H} a2 -Type Pv -MemoryMB 128 {Kernel} -NoNetwork -NoStart");
+        Ok($"Enable-XenDomainAutostart -ComputerName {H} a2 -Order 10 -Confirm:$false");
+        Ok($"'a1' | Enable-XenDomainAutostart -ComputerName {H} -Order 20 -Confirm:$false");
+        var listed = Ok($"Get-XenDomainAutostart -ComputerName {H}").Output;
+        Assert.Equal(new[] { "a2 10 /etc/xen/a2.cfg", "a1 20 /etc/xen/a1.cfg" },
+            listed.Select(o => $"{Prop(o, "Name")} {Prop(o, "Order")} {Prop(o, "ConfigPath")}"));
+        Assert.Contains("xendomains_enable=\"YES\"", Lab.SshOk(H, "cat /etc/rc.conf"), StringComparison.Ordinal);
+        Assert.Equal("-r-xr-xr-x", Lab.SshOk(H, "stat -c %A /usr/local/etc/rc.d/xendomains").Trim());
+
+        // Boot: the installed rc.d script with a stand-in for FreeBSD's rc.subr.
+        Lab.WriteFile(H, "/etc/rc.subr", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Data", "rc.subr")));
+        var start = Lab.SshOk(H, "env -i PATH=/sbin:/bin:/usr/sbin:/usr/bin sh /usr/local/etc/rc.d/xendomains start", 300);
+        Assert.Matches(@"(?s)starting a2.*starting a1", start);
+        var ids = Lab.SshOk(H, "xl domid a2; xl domid a1").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        Assert.True(ids[0] < ids[1], "a2 (order 10) must start before a1 (order 20)");
+        Assert.Contains("a1 is running", Lab.SshOk(H, "env -i PATH=/sbin:/bin:/usr/sbin:/usr/bin sh /usr/local/etc/rc.d/xendomains status"), StringComparison.Ordinal);
+        Assert.Contains("a2 is already running", Lab.SshOk(H, "env -i PATH=/sbin:/bin:/usr/sbin:/usr/bin sh /usr/local/etc/rc.d/xendomains start", 120), StringComparison.Ordinal);
+
+        // Shutdown: reverse order; guests that do not stop in time are destroyed.
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-a1.log && grep -q GUEST-BOOTED /var/log/xen/console/guest-a2.log").ExitCode == 0, 180));
+        var stop = Lab.SshOk(H, "env -i PATH=/sbin:/bin:/usr/sbin:/usr/bin xendomains_timeout=60 sh /usr/local/etc/rc.d/xendomains stop", 300);
+        Assert.Matches(@"(?s)shutting down a1.*shutting down a2", stop);
+        Assert.False(Running("a1"));
+        Assert.False(Running("a2"));
+
+        Ok($"Disable-XenDomainAutostart -ComputerName {H} a1 -Confirm:$false");
+        Assert.Equal(new[] { "a2" }, Ok($"Get-XenDomainAutostart -ComputerName {H}").Output.Select(o => (string)Prop(o, "Name")!));
+        Ok($"Disable-XenDomainAutostart -ComputerName {H} a2 -Confirm:$false");
+        Forget("a1", "a2");
+    }
+}
