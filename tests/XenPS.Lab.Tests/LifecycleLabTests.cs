@@ -51,7 +51,9 @@ public sealed class LifecycleLabTests : LabTest
         dynamic lpv = detailed.Single(o => (string)Prop(o, "Name")! == "lpv");
         Assert.Equal("bridge0", (string)lpv.Nics[0].Bridge);
         Assert.StartsWith("00:16:3e:", (string)lpv.Nics[0].Mac, StringComparison.Ordinal);
+        // Both booted (under TCG a PVH kernel now and then triple-faults early; on_reboot="restart" boots it again).
         Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpv.log").ExitCode == 0, 180), "lpv did not boot");
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpvh.log").ExitCode == 0, 240), "lpvh did not boot");
 
         Ok($"Suspend-XenDomain -ComputerName {H} lpv, lpvh");
         Assert.Equal(("--p---", "--p---"), (StateOf("lpv"), StateOf("lpvh")));
@@ -128,7 +130,7 @@ public sealed class LifecycleLabTests : LabTest
             "dup" => "-Name tiny -MemoryMB 64",
             "media" => $"-Name {name} -MemoryMB 64 -InstallMedia /var/lib/xen/nosuch.iso",
             "memory" => $"-Name {name} -MemoryMB 60000",
-            "badname" => "-Name 'bad name; xl destroy tiny'",
+            "badname" => "-Name 'bad name; xl destroy tiny' -MemoryMB 64",
             _ => $"-Name {name} -MemoryMB 64 -Bridge nosuchbr0",
         };
         var before = Lab.SshOk(H, "ls /etc/xen /root | sort");
