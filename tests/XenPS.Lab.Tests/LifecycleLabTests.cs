@@ -45,15 +45,15 @@ public sealed class LifecycleLabTests : LabTest
         Ok($"New-XenDomU -ComputerName {H} lpvh -Type Pvh -MemoryMB 128 {Kernel} -DiskPath /root/lpvh.img -DiskSizeGB 1 -NoNetwork -ConfigOption @{{ cpuid = 'host,rdtscp=0' }}");
         Ok($"New-XenDomU -ComputerName {H} lhvm -Type Hvm -MemoryMB 128 -DiskPath /root/lhvm.img -DiskSizeGB 1 -NoNetwork -Serial pty");
 
+        // Both booted, so that neither restarts under our feet (under TCG a PVH kernel now and then triple-faults early; on_reboot="restart" boots it again).
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpv.log").ExitCode == 0, 180), "lpv did not boot");
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpvh.log").ExitCode == 0, 240), "lpvh did not boot");
         var detailed = Ok($"Get-XenDomain -ComputerName {H} l* -Detailed").Output;
         Assert.Equal(new[] { "lpv PV /root/lpv.img", "lpvh PVH /root/lpvh.img", "lhvm HVM /root/lhvm.img" }.OrderBy(s => s),
             detailed.Select(o => { dynamic d = o; return $"{(string)d.Name} {Text(d.Type)} {(string)d.Disks[0].Target}"; }).OrderBy(s => s));
         dynamic lpv = detailed.Single(o => (string)Prop(o, "Name")! == "lpv");
         Assert.Equal("bridge0", (string)lpv.Nics[0].Bridge);
         Assert.StartsWith("00:16:3e:", (string)lpv.Nics[0].Mac, StringComparison.Ordinal);
-        // Both booted (under TCG a PVH kernel now and then triple-faults early; on_reboot="restart" boots it again).
-        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpv.log").ExitCode == 0, 180), "lpv did not boot");
-        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpvh.log").ExitCode == 0, 240), "lpvh did not boot");
 
         Ok($"Suspend-XenDomain -ComputerName {H} lpv, lpvh");
         Assert.Equal(("--p---", "--p---"), (StateOf("lpv"), StateOf("lpvh")));

@@ -74,17 +74,30 @@ public sealed class XlClient
     /// <summary>xl list and xl list -l at the same time, merged by domid. Domains missing from the JSON keep IsDetailed false.</summary>
     public async Task<List<XenDomain>> ListDetailedAsync(CancellationToken cancellationToken)
     {
-        var listTask = ListAsync(cancellationToken);
-        var longTask = ListLongAsync(cancellationToken);
-        await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
-        var domains = await listTask.ConfigureAwait(false);
-        var configs = (await longTask.ConfigureAwait(false)).GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
-        foreach (var domain in domains)
+        // xl list and xl list -l run at the same time. A domain that restarted between the two (on_reboot="restart"
+        // gives it a new id) is in one under its old id and in the other under its new one: read both again, a few
+        // times at most, so that its details are not lost to that race.
+        for (var attempt = 1; ; attempt++)
         {
-            if (configs.TryGetValue(domain.Id, out var config)) XlListJsonParser.Apply(config, domain);
-            else Output.WriteDebug($"xl list -l gave no configuration for domain {domain.Name} ({domain.Id}); it is shown without details.");
+            var listTask = ListAsync(cancellationToken);
+            var longTask = ListLongAsync(cancellationToken);
+            await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
+            var domains = await listTask.ConfigureAwait(false);
+            var configs = (await longTask.ConfigureAwait(false)).GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
+            var missing = domains.Where(d => !configs.ContainsKey(d.Id)).ToList();
+            var restarted = missing.Where(d => configs.Values.Any(c => c.Name == d.Name)).ToList();
+            if (restarted.Count > 0 && attempt < 3)
+            {
+                Output.WriteDebug($"{string.Join(", ", restarted.Select(d => d.Name))} restarted while being read (another id in xl list -l than in xl list): reading again.");
+                continue;
+            }
+            foreach (var domain in domains)
+            {
+                if (configs.TryGetValue(domain.Id, out var config)) XlListJsonParser.Apply(config, domain);
+                else Output.WriteDebug($"xl list -l gave no configuration for domain {domain.Name} ({domain.Id}); it is shown without details.");
+            }
+            return domains;
         }
-        return domains;
     }
 
     public async Task<XenHost> InfoAsync(CancellationToken cancellationToken)

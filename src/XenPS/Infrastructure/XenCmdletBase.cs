@@ -72,30 +72,9 @@ public abstract class XenCmdletBase : PSCmdlet, IDisposable
     /// <paramref name="limit"/> when given), and removes the bar at the end.</summary>
     protected T AwaitWithProgress<T>(Task<T> task, string activity, string status, TimeSpan? limit)
     {
-        var id = Interlocked.Increment(ref _nextActivityId);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var finished = false;
-        void Report()
-        {
-            if (finished) return;
-            var elapsed = watch.Elapsed;
-            var record = new ProgressRecord(id, activity, $"{status} ({elapsed.TotalSeconds:0} s)");
-            if (limit is { } l && l > TimeSpan.Zero) record.PercentComplete = (int)Math.Min(99, elapsed.TotalMilliseconds * 100 / l.TotalMilliseconds);
-            WriteProgress(record);
-        }
-        Report();
-        using var timer = new Timer(_ => Post(Report), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        try
-        {
-            return Await(task);
-        }
-        finally
-        {
-            timer.Dispose();
-            finished = true;
-            Drain();
-            WriteProgress(new ProgressRecord(id, activity, status) { RecordType = ProgressRecordType.Completed });
-        }
+        return AwaitWithProgress(task, activity, () => (status,
+            limit is { } l && l > TimeSpan.Zero ? (int)Math.Min(99, watch.Elapsed.TotalMilliseconds * 100 / l.TotalMilliseconds) : -1));
     }
 
     protected void AwaitWithProgress(Task task, string activity, string status, TimeSpan? limit) =>
@@ -113,7 +92,8 @@ public abstract class XenCmdletBase : PSCmdlet, IDisposable
         {
             if (finished) return;
             var (status, percent) = progress();
-            WriteProgress(new ProgressRecord(id, activity, $"{status} ({watch.Elapsed.TotalSeconds:0} s)") { PercentComplete = Math.Max(0, Math.Min(100, percent)) });
+            // A negative percentage: none known, the bar only shows the status and the time waited.
+            WriteProgress(new ProgressRecord(id, activity, $"{status} ({watch.Elapsed.TotalSeconds:0} s)") { PercentComplete = percent < 0 ? -1 : Math.Min(100, percent) });
         }
         _reportProgress = () => Post(Report);
         Report();
