@@ -99,4 +99,29 @@ public sealed class ZfsProvisioningTests : EngineTest
         Assert.False(File.Exists(P("freebsd.cfg")));
         Assert.DoesNotContain(Xl.Calls, c => c.StartsWith("create", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void RemoveStorageDestroysAStoppedGuestsVolumeEachStepConfirmedOnItsOwn()
+    {
+        File.WriteAllText(P("install.iso"), "iso");
+        Assert.Empty(Run($"New-XenDomU {Args("freebsd", "zroot/xendisk0")} -InstallMedia '{P("install.iso")}' -NoStart").Errors);
+        File.Delete(_log);
+        // Confirm each step: yes to the config, no to the volume.
+        Host.ChoiceAnswers.Enqueue(0);
+        Host.ChoiceAnswers.Enqueue(2);
+        var r = Run($"Remove-XenDomain freebsd -RemoveConfig -RemoveStorage -ConfigPath '{P("freebsd.cfg")}' -Confirm");
+        Assert.Empty(r.Errors);
+        Assert.False(File.Exists(P("freebsd.cfg")));
+        Assert.Equal(new[] { "zroot/xendisk0" }, Datasets());
+        Assert.Empty(ZfsCalls());
+
+        Assert.Empty(Run($"New-XenDomU {Args("freebsd", "zroot/xendisk1")} -InstallMedia '{P("install.iso")}' -NoStart").Errors);
+        File.Delete(_log);
+        r = Run($"Remove-XenDomain freebsd -RemoveConfig -RemoveStorage -ConfigPath '{P("freebsd.cfg")}' -Confirm:$false");
+        Assert.Empty(r.Errors);
+        Assert.Equal(new[] { "zfs destroy zroot/xendisk1" }, ZfsCalls());
+        Assert.Equal(new[] { "zroot/xendisk0" }, Datasets());
+        // The install media is read-only: never deleted.
+        Assert.True(File.Exists(P("install.iso")));
+    }
 }
