@@ -48,7 +48,10 @@ public sealed class LifecycleLabTests : LabTest
         // Both booted, so that neither restarts under our feet (under TCG a PVH kernel now and then triple-faults early; on_reboot="restart" boots it again).
         Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpv.log").ExitCode == 0, 180), "lpv did not boot");
         Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpvh.log").ExitCode == 0, 240), "lpvh did not boot");
-        var detailed = Ok($"Get-XenDomain -ComputerName {H} l* -Detailed").Output;
+        // lhvm (no OS) restarts now and then, and is briefly absent while it does: read until all three are there.
+        List<PSObject> detailed = new();
+        Assert.True(LabFixture.WaitFor(() => (detailed = Ok($"Get-XenDomain -ComputerName {H} l* -Detailed").Output.ToList()).Count == 3, 120),
+            "Get-XenDomain -Detailed did not show the three guests: " + string.Join(", ", detailed.Select(o => Prop(o, "Name"))));
         Assert.Equal(new[] { "lpv PV /root/lpv.img", "lpvh PVH /root/lpvh.img", "lhvm HVM /root/lhvm.img" }.OrderBy(s => s),
             detailed.Select(o => { dynamic d = o; return $"{(string)d.Name} {Text(d.Type)} {(string)d.Disks[0].Target}"; }).OrderBy(s => s));
         dynamic lpv = detailed.Single(o => (string)Prop(o, "Name")! == "lpv");
@@ -71,6 +74,13 @@ public sealed class LifecycleLabTests : LabTest
         Assert.False(Running("lpv"));
 
         // An HVM guest without PV drivers (here: no OS at all) gets the ACPI event, ignores it, and -Force destroys it.
+        // Without an OS, SeaBIOS reboots it every minute or two (on_reboot="restart"), and for a moment it does not
+        // exist at all: start right after such a restart, so that the whole stop fits before the next one.
+        Assert.True(LabFixture.WaitFor(() =>
+        {
+            var up = Lab.Ssh(H, "xl uptime lhvm | awk 'NR==2 {print $3}'").Stdout.Trim();
+            return TimeSpan.TryParse(up, System.Globalization.CultureInfo.InvariantCulture, out var t) && t < TimeSpan.FromSeconds(30);
+        }, 240), "lhvm did not (re)start");
         var stop = Ok($"Stop-XenDomain -ComputerName {H} lhvm -Timeout 15 -Force -Verbose");
         Assert.Contains(stop.Warnings, w => w.Contains("destroying", StringComparison.Ordinal));
         Assert.Contains(stop.Verbose, v => v.Contains("ACPI", StringComparison.Ordinal));
@@ -81,6 +91,54 @@ public sealed class LifecycleLabTests : LabTest
         Ok($"Remove-XenDomain -ComputerName {H} lpv, lhvm -RemoveConfig -RemoveStorage -Confirm:$false");
         AssertNothingLeft("lpv");
         AssertNothingLeft("lhvm");
+    }
+
+    [Fact]
+    public void ARunningGuestsConfigVCpusUptimeMemoryAndVCpuCountAreReadAndChanged()
+    {
+        Lab.CleanGuests(H);
+        Forget("lset");
+        Ok($"New-XenDomU -ComputerName {H} lset -Type Pv -MemoryMB 160 -VCpus 2 {Kernel} -DiskPath /root/lset.img -DiskSizeGB 1 -NoNetwork -NoStart");
+        // Raise the ceilings so that the guest can be given more than it starts with, then start it from the pipeline.
+        Lab.SshOk(H, "printf 'maxmem = 192\\nmaxvcpus = 2\\n' >> /etc/xen/lset.cfg");
+        Ok($"Get-XenDomUConfig -ComputerName {H} -Name lset | Start-XenDomain");
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lset.log").ExitCode == 0, 180), "lset did not boot");
+
+        // The config as the file says it.
+        dynamic config = Assert.Single(Ok($"Get-XenDomain -ComputerName {H} lset | Get-XenDomUConfig").Output);
+        Assert.Equal(("lset", "/etc/xen/lset.cfg", H), ((string)config.Name, (string)config.Path, (string)config.ComputerName));
+        Assert.Equal((160L, 192L, 2), ((long?)config.MemoryMB, (long?)config.MaxMemoryMB, (int?)config.VCpus));
+
+        // vCPUs and uptime, against raw xl.
+        var id = Lab.SshOk(H, "xl domid lset").Trim();
+        var vcpus = Ok($"Get-XenVCpu -ComputerName {H} lset").Output;
+        var raw = Lab.SshOk(H, "xl vcpu-list lset").Split('\n').Skip(1).Where(l => l.Trim().Length > 0)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.Equal(raw.Select(t => t[2]), vcpus.Select(o => Prop(o, "VCpu")!.ToString()));
+        Assert.All(vcpus, o => Assert.Equal(id, Prop(o, "Id")!.ToString()));
+        // xl uptime prints H:MM:SS for a guest up less than a day.
+        double RawUptime() => TimeSpan.Parse(Lab.SshOk(H, "xl uptime lset | awk 'NR==2 {print $3}'").Trim(), System.Globalization.CultureInfo.InvariantCulture).TotalSeconds;
+        var before = RawUptime();
+        var up = (TimeSpan)Prop(Assert.Single(Ok($"Get-XenUptime -ComputerName {H} lset").Output), "Uptime")!;
+        var after = RawUptime();
+        Assert.InRange(up.TotalSeconds, before - 1, after + 1);
+
+        // Memory target and online vCPUs, read back from xenstore (what xl mem-set and xl vcpu-set write).
+        var changed = Ok($"Set-XenDomain -ComputerName {H} lset -MemoryMB 96 -VCpus 1 -PassThru").Output;
+        Assert.Equal("lset", (string)Prop(Assert.Single(changed), "Name")!);
+        Assert.Equal("98304", Lab.SshOk(H, $"xenstore-read /local/domain/{id}/memory/target").Trim());
+        Assert.Equal(("online", "offline"), (Lab.SshOk(H, $"xenstore-read /local/domain/{id}/cpu/0/availability").Trim(),
+            Lab.SshOk(H, $"xenstore-read /local/domain/{id}/cpu/1/availability").Trim()));
+        Assert.True(LabFixture.WaitFor(() => Lab.SshOk(H, "xl list lset | awk 'NR==2 {print $4}'").Trim() == "1", 60), "the guest kept 2 vCPUs online");
+
+        // Out of range: one error naming the limit, nothing changed.
+        var e = Assert.Single(Run($"Set-XenDomain -ComputerName {H} lset -MemoryMB 4096").Errors);
+        Assert.Equal("lset", e.TargetObject);
+        Assert.Equal("98304", Lab.SshOk(H, $"xenstore-read /local/domain/{id}/memory/target").Trim());
+
+        Ok($"Remove-XenDomain -ComputerName {H} lset -RemoveConfig -RemoveStorage -Confirm:$false");
+        AssertNothingLeft("lset");
+        Assert.False(Running("lset"));
     }
 
     [Fact]
