@@ -11,100 +11,35 @@ namespace XenPS.Commands;
 /// atomic, with backups, a diff for -WhatIf and one change record per setting.</summary>
 [Cmdlet(VerbsData.Initialize, "XenDom0", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(XenDom0Change))]
-public sealed class InitializeXenDom0Command : XenCmdlet
+public sealed class InitializeXenDom0Command : XenDom0StateCmdlet
 {
-    /// <summary>Dom0 memory: 8192M, 8G, or a number of MiB.</summary>
-    [Parameter(Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string? Dom0Memory { get; set; }
-
-    [Parameter]
-    public int Dom0VCpus { get; set; }
-
-    /// <summary>The Xen version (4.7, 4.17...); default: the installed xen-kernel package, else xl info.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? XenVersion { get; set; }
-
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string Console { get; set; } = "com1,vga";
 
     [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? BridgeInterface { get; set; }
-
-    [Parameter]
-    [ValidateSet("Cloned", "Autobridge", IgnoreCase = true)]
-    public string BridgeStyle { get; set; } = "Cloned";
-
-    [Parameter]
-    public SwitchParameter BootMenu { get; set; }
-
-    [Parameter]
-    public SwitchParameter LoadTap { get; set; }
-
-    /// <summary>-BootDiagnostics adds the Handbook's troubleshooting options; -BootDiagnostics:$false removes them.</summary>
-    [Parameter]
-    public SwitchParameter BootDiagnostics { get; set; }
-
-    [Parameter]
     public SwitchParameter InstallPackages { get; set; }
-
-    /// <summary>A mounted system or boot environment to prepare instead of the running one.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Root { get; set; }
 
     [Parameter]
     public SwitchParameter Restart { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("CN", "Host")]
-    [ValidateNotNullOrEmpty]
-    public string[]? ComputerName { get; set; }
+    protected override string? ConsoleSetting => Console;
 
-    private Dom0DesiredState? _state;
+    protected override void Complete(Dom0Request request) => request.InstallPackages = InstallPackages;
 
     protected override void Begin()
     {
-        try
-        {
-            _state = BuildRequest().Validate();
-        }
-        catch (XenException ex)
-        {
-            ThrowXenError(ex, null);
-        }
-        if (Restart && _state!.HasRoot)
+        base.Begin();
+        if (Restart && State.HasRoot)
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Restart reboots the host itself: it cannot be combined with -Root, which prepares a mounted system."),
                 "XenInvalidArgumentCombination", ErrorCategory.InvalidArgument, null));
         }
     }
 
-    private Dom0Request BuildRequest()
-    {
-        var bound = MyInvocation.BoundParameters;
-        return new Dom0Request
-        {
-            Dom0Memory = Dom0Memory,
-            Dom0VCpus = bound.ContainsKey(nameof(Dom0VCpus)) ? Dom0VCpus : null,
-            XenVersion = XenVersion,
-            Console = Console,
-            BridgeInterface = BridgeInterface,
-            BridgeStyle = (XenBridgeStyle)Enum.Parse(typeof(XenBridgeStyle), BridgeStyle, ignoreCase: true),
-            BootMenu = BootMenu,
-            LoadTap = LoadTap,
-            BootDiagnostics = bound.ContainsKey(nameof(BootDiagnostics)) ? BootDiagnostics.IsPresent : null,
-            InstallPackages = InstallPackages,
-            Root = Root,
-        };
-    }
-
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {
-        var state = _state!;
+        var state = State;
         var plan = Await(new Dom0Planner(xl.Host, Output).PlanAsync(state, audit: false, CancelToken));
         foreach (var warning in plan.Warnings) WriteWarning(warning);
         var target = state.HasRoot ? $"{state.Root} on {xl.Host.ComputerName}" : xl.Host.ComputerName;
