@@ -204,6 +204,9 @@ public sealed class FakeXlScope : IDisposable
         _oldPath = Environment.GetEnvironmentVariable("PATH");
         Environment.SetEnvironmentVariable("PATH", fake.Directory + Path.PathSeparator + _oldPath);
         Environment.SetEnvironmentVariable("XENPS_XL_PATH", null);
+        // A fake domain that left xl list is gone at once (no xl daemon restarts it here); the tests of the wait for
+        // a restart set it themselves.
+        Environment.SetEnvironmentVariable("XENPS_RESTART_SETTLE_SEC", "0");
     }
 
     public FakeXl Fake { get; }
@@ -211,6 +214,7 @@ public sealed class FakeXlScope : IDisposable
     public void Dispose()
     {
         Environment.SetEnvironmentVariable("PATH", _oldPath);
+        Environment.SetEnvironmentVariable("XENPS_RESTART_SETTLE_SEC", null);
         Fake.Dispose();
     }
 }

@@ -148,19 +148,97 @@ public sealed class XlClient
         ((domain.State & XenDomainState.Shutdown) != 0 && (domain.State & (XenDomainState.Paused | XenDomainState.Dying)) == 0);
 
     /// <summary>
+    /// How long a domain's name must stay out of xl list before the domain counts as gone for good, when xl's daemon
+    /// log does not say what became of it: when a guest reboots, the daemon destroys the old instance, sleeps 2 s and
+    /// creates a new one under the same name (2.1 to 3.4 s on the lab's Dom0 under TCG). $env:XENPS_RESTART_SETTLE_SEC
+    /// sets it (0 trusts the first xl list that no longer shows the name).
+    /// </summary>
+    public static TimeSpan RestartSettle =>
+        Environment.GetEnvironmentVariable("XENPS_RESTART_SETTLE_SEC") is { Length: > 0 } text &&
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromSeconds(8);
+
+    /// <summary>How long a restart that xl's daemon announced in its log may take to show in xl list.</summary>
+    public static readonly TimeSpan AnnouncedRestartLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// After the instance <paramref name="goneId"/> of <paramref name="name"/> left xl list: the new instance when the
+    /// guest was restarting (on_reboot="restart" and the like), or null when it is gone for good. xl's daemon log
+    /// (xl-NAME.log) decides when it can: "has been destroyed" or "Done. Exiting now" end the wait at once, an action
+    /// that restarts makes it wait for the new instance; without a word there, the name must stay absent for
+    /// <see cref="RestartSettle"/>.
+    /// </summary>
+    public async Task<XenDomain?> FindRestartedAsync(string name, int goneId, CancellationToken cancellationToken)
+    {
+        var start = DateTime.UtcNow;
+        var announced = false;
+        while (true)
+        {
+            var back = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Name == name && d.Id != goneId);
+            if (back is not null) return back;
+            var outcome = await DaemonOutcomeAsync(name, goneId, cancellationToken).ConfigureAwait(false);
+            if (outcome == XlDaemonOutcome.Exited) return null;
+            if (outcome == XlDaemonOutcome.Restarting && !announced)
+            {
+                announced = true;
+                Output.WriteVerbose($"{name} (id {goneId}) shut down to restart (xl's daemon says so in its log): waiting for the new instance.");
+            }
+            var limit = announced ? AnnouncedRestartLimit : RestartSettle;
+            if (DateTime.UtcNow - start >= limit)
+            {
+                if (announced) Output.WriteWarning($"xl's daemon announced a restart of {name}, but no new instance appeared within {limit.TotalSeconds:0} s.");
+                return null;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What xl's daemon log says of one instance; Unknown when the log cannot be read.</summary>
+    private async Task<XlDaemonOutcome> DaemonOutcomeAsync(string name, int id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entries = await new XenLogReader(Host, NullXenOutput.Instance).ReadAsync(XenLogKind.Xl, name, 60, cancellationToken).ConfigureAwait(false);
+            var outcome = XlDaemonLogParser.Outcome(entries.Select(e => e.Line), id);
+            Output.WriteDebug($"xl's daemon log for {name} (id {id}): {outcome}.");
+            return outcome;
+        }
+        catch (XenException ex)
+        {
+            Output.WriteDebug($"xl's daemon log for {name} could not be read: {ex.Message}");
+            return XlDaemonOutcome.Unknown;
+        }
+    }
+
+    /// <summary>Polls xl list until the instance <paramref name="id"/> satisfies <paramref name="done"/> (null once it
+    /// no longer exists) or the time runs out; returns whether it did and the instance as last seen.</summary>
+    public async Task<(bool Reached, XenDomain? Domain)> WaitForIdAsync(int id, Func<XenDomain?, bool> done, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var current = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
+            if (done(current)) return (true, current);
+            if (DateTime.UtcNow >= deadline) return (false, current);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Destroys a domain and waits until no domain of that name is left. Robust against xl's own daemon: the instance
     /// is destroyed by its id (so a name that moved to a new instance is not hit by mistake), a destroy that fails
-    /// because the daemon finished the instance first counts as done, and an instance that came back meanwhile (the
-    /// guest rebooted itself and on_reboot="restart" recreated it) is destroyed too.
+    /// because the daemon finished the instance first counts as done, and an instance that comes back (the guest
+    /// rebooted itself just before, and on_reboot="restart" recreates it about 2 s after the old one is gone) is
+    /// destroyed too: the name must stay gone (<see cref="FindRestartedAsync"/>).
     /// </summary>
     public async Task DestroyAndWaitAsync(string domain, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
-        for (var attempt = 0; ; attempt++)
+        var current = await FindAsync(domain, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 0; current is not null; attempt++)
         {
-            var current = await FindAsync(domain, cancellationToken).ConfigureAwait(false);
-            if (current is null) return;
-            if (attempt >= 3 || DateTime.UtcNow > deadline)
+            if (attempt >= 4 || DateTime.UtcNow > deadline)
             {
                 throw new XenException("XenDestroyTimeout", XenErrorKind.OperationTimeout,
                     $"{domain} was still there after xl destroy (id {current.Id}, state {current.StateText}).") { ComputerName = Host.ComputerName };
@@ -178,21 +256,12 @@ public sealed class XlClient
             }
             // Wait for that instance (by id) to disappear.
             var remaining = deadline - DateTime.UtcNow;
-            var (gone, _) = await WaitForIdGoneAsync(current.Id, remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            var (gone, _) = await WaitForIdAsync(current.Id, d => d is null, remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
             if (!gone && failed is not null) throw XlErrorClassifier.Classify(failed, Host.Describe("xl", new[] { "destroy", id }), Host.ComputerName);
             if (failed is not null) Output.WriteVerbose($"xl destroy {id} reported errors, but the domain is gone (xl's daemon was already destroying it).");
-        }
-    }
-
-    private async Task<(bool Gone, XenDomain? Last)> WaitForIdGoneAsync(int id, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var current = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
-            if (current is null) return (true, null);
-            if (DateTime.UtcNow >= deadline) return (false, current);
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            current = gone
+                ? await FindRestartedAsync(current.Name, current.Id, cancellationToken).ConfigureAwait(false)
+                : await FindAsync(domain, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -55,27 +55,51 @@ public sealed class StopXenDomainCommand : XenDomainActionCmdlet
             return null;
         }
 
-        bool stopped;
-        XenDomain? last = domain;
-        try
+        // xl shutdown -w returns when the instance dies, and that is not always the end: a guest that reboots instead
+        // (or was rebooting anyway) is recreated under the same name by xl's daemon (on_reboot="restart"). Such a new
+        // instance is asked again while time is left; -Force destroys whatever is still there at the end.
+        var deadline = DateTime.UtcNow + limit;
+        var current = domain;
+        var restarted = false;
+        while (true)
         {
-            AwaitWithProgress(xl.ShutdownAsync(domain.Name, reboot: false, wait: true, limit, CancelToken), activity, "Waiting for the guest to shut down", limit);
-            // xl shutdown -w returns before the daemon has destroyed the domain: wait until it is really down.
-            (stopped, last) = AwaitWithProgress(xl.WaitForAsync(domain.Name, XlClient.IsDown, TimeSpan.FromSeconds(Math.Max(10, Timeout)), CancelToken), activity, "Waiting for the domain to go", null);
-        }
-        catch (XenCommandTimeoutException)
-        {
-            stopped = false;
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining < TimeSpan.FromSeconds(1)) remaining = TimeSpan.FromSeconds(1);
+            bool stopped;
+            XenDomain? last = current;
+            try
+            {
+                AwaitWithProgress(xl.ShutdownAsync(current.Name, reboot: false, wait: true, remaining, CancelToken),
+                    activity, "Waiting for the guest to shut down", remaining);
+                // xl shutdown -w returns before the daemon has destroyed the domain: wait until this instance is really down.
+                (stopped, last) = AwaitWithProgress(xl.WaitForIdAsync(current.Id, XlClient.IsDown, TimeSpan.FromSeconds(Math.Max(10, Timeout)), CancelToken),
+                    activity, "Waiting for the domain to go", null);
+            }
+            catch (XenCommandTimeoutException)
+            {
+                stopped = false;
+            }
+            if (stopped && last is not null) return last;
+            if (stopped)
+            {
+                var back = AwaitWithProgress(xl.FindRestartedAsync(current.Name, current.Id, CancelToken), activity, "Making sure it does not restart", null);
+                if (back is null) return Gone(domain);
+                WriteVerbose($"{domain.Name} restarted as id {back.Id} instead of shutting down.");
+                current = back;
+                restarted = true;
+                if (DateTime.UtcNow < deadline) continue;
+            }
+            break;
         }
 
-        if (stopped) return last ?? Gone(domain);
+        var why = restarted ? $"{domain.Name} restarted (now id {current.Id}) instead of shutting down within {Timeout} s" : $"{domain.Name} did not shut down within {Timeout} s";
         if (!Force)
         {
             throw new XenException("XenStopTimeout", XenErrorKind.OperationTimeout,
-                $"{domain.Name} did not shut down within {Timeout} s (the guest may ignore shutdown requests). Use -Force to destroy it when the time is up, or a longer -Timeout.");
+                why + " (the guest may ignore shutdown requests). Use -Force to destroy it when the time is up, or a longer -Timeout.");
         }
-        WriteWarning($"{domain.Name} did not shut down within {Timeout} s: destroying it (xl destroy).");
-        Destroy(xl, domain, activity);
+        WriteWarning(why + ": destroying it (xl destroy).");
+        Destroy(xl, current, activity);
         return Gone(domain);
     }
 
