@@ -48,9 +48,12 @@ public sealed class LifecycleLabTests : LabTest
         // Both booted, so that neither restarts under our feet (under TCG a PVH kernel now and then triple-faults early; on_reboot="restart" boots it again).
         Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpv.log").ExitCode == 0, 180), "lpv did not boot");
         Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-lpvh.log").ExitCode == 0, 240), "lpvh did not boot");
-        // lhvm (no OS) restarts now and then, and is briefly absent while it does: read until all three are there.
+        // lhvm (no OS) restarts now and then, and is briefly absent while it does (Get-XenDomain reads xl list -l again
+        // a few times when a domain is missing from it, but a restart can outlast that): read until all three are
+        // there with their details.
         List<PSObject> detailed = new();
-        Assert.True(LabFixture.WaitFor(() => (detailed = Ok($"Get-XenDomain -ComputerName {H} l* -Detailed").Output.ToList()).Count == 3, 120),
+        Assert.True(LabFixture.WaitFor(() => (detailed = Ok($"Get-XenDomain -ComputerName {H} l* -Detailed").Output.ToList()).Count == 3
+                && detailed.All(o => (bool)Prop(o, "IsDetailed")!), 120),
             "Get-XenDomain -Detailed did not show the three guests: " + string.Join(", ", detailed.Select(o => Prop(o, "Name"))));
         Assert.Equal(new[] { "lpv PV /root/lpv.img", "lpvh PVH /root/lpvh.img", "lhvm HVM /root/lhvm.img" }.OrderBy(s => s),
             detailed.Select(o => { dynamic d = o; return $"{(string)d.Name} {Text(d.Type)} {(string)d.Disks[0].Target}"; }).OrderBy(s => s));

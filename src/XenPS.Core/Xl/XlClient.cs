@@ -75,8 +75,10 @@ public sealed class XlClient
     public async Task<List<XenDomain>> ListDetailedAsync(CancellationToken cancellationToken)
     {
         // xl list and xl list -l run at the same time. A domain that restarted between the two (on_reboot="restart"
-        // gives it a new id) is in one under its old id and in the other under its new one: read both again, a few
-        // times at most, so that its details are not lost to that race.
+        // gives it a new id) is in one under its old id and in the other under its new one, or, when xl list -l ran in
+        // the 2-3 s between the old instance and the new, missing from the JSON altogether: read both again (after a
+        // second, in the second case), a few times at most, so that its details are not lost to that race. Domain-0
+        // is never in xl list -l, and is no reason to read again.
         for (var attempt = 1; ; attempt++)
         {
             var listTask = ListAsync(cancellationToken);
@@ -84,11 +86,19 @@ public sealed class XlClient
             await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
             var domains = await listTask.ConfigureAwait(false);
             var configs = (await longTask.ConfigureAwait(false)).GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
-            var missing = domains.Where(d => !configs.ContainsKey(d.Id)).ToList();
+            var missing = domains.Where(d => d.Id != 0 && !configs.ContainsKey(d.Id)).ToList();
             var restarted = missing.Where(d => configs.Values.Any(c => c.Name == d.Name)).ToList();
-            if (restarted.Count > 0 && attempt < 3)
+            if (missing.Count > 0 && attempt < 3)
             {
-                Output.WriteDebug($"{string.Join(", ", restarted.Select(d => d.Name))} restarted while being read (another id in xl list -l than in xl list): reading again.");
+                if (restarted.Count > 0)
+                {
+                    Output.WriteDebug($"{string.Join(", ", restarted.Select(d => d.Name))} restarted while being read (another id in xl list -l than in xl list): reading again.");
+                }
+                else
+                {
+                    Output.WriteDebug($"xl list -l gave no configuration for {string.Join(", ", missing.Select(d => d.Name))} (restarting, or not known to xl): reading again in a second.");
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                }
                 continue;
             }
             foreach (var domain in domains)

@@ -11,7 +11,8 @@ namespace XenPS.Core.Tests.Xl;
 public class XlClientDetailedTests
 {
     /// <summary>Answers xl list with a real capture, and xl list -l with the real capture of guest1 whose domid is
-    /// taken, call after call, from <paramref name="longIds"/> (the last one repeats).</summary>
+    /// taken, call after call, from <paramref name="longIds"/> (the last one repeats; -1: guest1 is not in the JSON,
+    /// as when xl list -l runs while xl's daemon recreates it).</summary>
     private sealed class RestartingXl : ICommandRunner
     {
         private readonly int[] _longIds;
@@ -30,7 +31,7 @@ public class XlClientDetailedTests
             {
                 var n = Interlocked.Increment(ref _longCalls) - 1;
                 var id = _longIds[Math.Min(n, _longIds.Length - 1)];
-                stdout = TestData.Stdout("xl-list-l-guest1").Replace("\"domid\": 1,", $"\"domid\": {id},", StringComparison.Ordinal);
+                stdout = id < 0 ? "[\n]\n" : TestData.Stdout("xl-list-l-guest1").Replace("\"domid\": 1,", $"\"domid\": {id},", StringComparison.Ordinal);
             }
             else throw new InvalidOperationException("unexpected xl " + args);
             return Task.FromResult(new CommandResult(spec.FileName, spec.Arguments, 0, stdout, "", TimeSpan.Zero));
@@ -50,6 +51,26 @@ public class XlClientDetailedTests
         Assert.Equal("/var/lib/xen/guest-vmlinuz", guest1.Kernel);
         Assert.Equal(2, xl.Calls.Count(c => c == "list -l"));
         Assert.Equal(2, xl.Calls.Count(c => c == "list"));
+    }
+
+    [Fact]
+    public async Task AGuestMissingFromTheJsonIsReadAgainAndKeepsItsDetails()
+    {
+        var xl = new RestartingXl(-1, 1);
+        var domains = await Client(xl).ListDetailedAsync(CancellationToken.None);
+        var guest1 = domains.Single(d => d.Name == "guest1");
+        Assert.True(guest1.IsDetailed);
+        Assert.Equal("/var/lib/xen/guest-vmlinuz", guest1.Kernel);
+        Assert.Equal(2, xl.Calls.Count(c => c == "list -l"));
+    }
+
+    [Fact]
+    public async Task AGuestAlwaysMissingFromTheJsonIsShownWithoutDetailsAfterThreeReads()
+    {
+        var xl = new RestartingXl(-1);
+        var domains = await Client(xl).ListDetailedAsync(CancellationToken.None);
+        Assert.False(domains.Single(d => d.Name == "guest1").IsDetailed);
+        Assert.Equal(3, xl.Calls.Count(c => c == "list -l"));
     }
 
     [Fact]
