@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Xunit;
 
@@ -130,8 +131,28 @@ public sealed class FakeXl : IDisposable
         File.Exists(Path.Combine(Directory, "host-calls.log")) ? File.ReadAllLines(Path.Combine(Directory, "host-calls.log")) : Array.Empty<string>();
 
     /// <summary>Every argument line xl was called with, in order.</summary>
-    public IReadOnlyList<string> Calls =>
-        File.Exists(Path.Combine(Directory, "calls.log")) ? File.ReadAllLines(Path.Combine(Directory, "calls.log")) : Array.Empty<string>();
+    public IReadOnlyList<string> Calls => TimedCalls.Select(c => c.Arguments).ToList();
+
+    /// <summary>Every call with the time it began (the system clock, read by <c>date</c> as the script starts), in order. An argument with a
+    /// newline continues on lines of its own, which keep the time of their call.</summary>
+    public IReadOnlyList<(DateTimeOffset At, string Arguments)> TimedCalls
+    {
+        get
+        {
+            var path = Path.Combine(Directory, "calls.log");
+            var calls = new List<(DateTimeOffset At, string Arguments)>();
+            if (!File.Exists(path)) return calls;
+            foreach (var line in File.ReadAllLines(path))
+            {
+                var tab = line.IndexOf('\t', StringComparison.Ordinal);
+                if (tab > 0 && long.TryParse(line[..tab], NumberStyles.None, CultureInfo.InvariantCulture, out var ns))
+                    calls.Add((DateTimeOffset.UnixEpoch.AddTicks(ns / 100), line[(tab + 1)..]));
+                else
+                    calls.Add((calls.Count > 0 ? calls[^1].At : DateTimeOffset.MinValue, line));
+            }
+            return calls;
+        }
+    }
 
     private void Write()
     {
@@ -140,7 +161,7 @@ public sealed class FakeXl : IDisposable
         sb.Append("# fake xl: replays real captures from the Xen lab\n");
         sb.Append("d='").Append(Directory).Append("'\n");
         sb.Append("h=\"${XENPS_FAKE_HOST:-localhost}\"\n");
-        sb.Append("printf '%s\\n' \"$*\" >> \"$d/calls.log\"\n");
+        sb.Append("printf '%s\\t%s\\n' \"$(date +%s%N)\" \"$*\" >> \"$d/calls.log\"\n");
         sb.Append("printf '%s|%s\\n' \"$h\" \"$*\" >> \"$d/host-calls.log\"\n");
         sb.Append("k=$(printf '%s' \"$*\" | tr -c 'A-Za-z0-9' '_')\n");
         sb.Append("hk=$(printf '%s|%s' \"$h\" \"$*\" | tr -c 'A-Za-z0-9' '_')\n");

@@ -177,7 +177,7 @@ public sealed class XlClient
     /// guest was restarting (on_reboot="restart" and the like), or null when it is gone for good. xl's daemon log
     /// (xl-NAME.log) decides when it can: "has been destroyed" or "Done. Exiting now" end the wait at once, an action
     /// that restarts makes it wait for the new instance; without a word there, the name must stay absent for
-    /// <see cref="RestartSettle"/>.
+    /// <see cref="RestartSettle"/>: the wait ends only with a look that began that long after the first one.
     /// </summary>
     public async Task<XenDomain?> FindRestartedAsync(string name, int goneId, CancellationToken cancellationToken)
     {
@@ -185,6 +185,7 @@ public sealed class XlClient
         var announced = false;
         while (true)
         {
+            var lookedAfter = DateTime.UtcNow - start;
             var back = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Name == name && d.Id != goneId);
             if (back is not null) return back;
             var outcome = await DaemonOutcomeAsync(name, goneId, cancellationToken).ConfigureAwait(false);
@@ -195,7 +196,7 @@ public sealed class XlClient
                 Output.WriteVerbose($"{name} (id {goneId}) shut down to restart (xl's daemon says so in its log): waiting for the new instance.");
             }
             var limit = announced ? AnnouncedRestartLimit : RestartSettle;
-            if (DateTime.UtcNow - start >= limit)
+            if (lookedAfter >= limit)
             {
                 if (announced) Output.WriteWarning($"xl's daemon announced a restart of {name}, but no new instance appeared within {limit.TotalSeconds:0} s.");
                 return null;
