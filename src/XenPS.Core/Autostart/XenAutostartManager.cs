@@ -53,8 +53,8 @@ public sealed class XenAutostartManager
     public async Task<IReadOnlyList<XenDomainAutostart>> ListAsync(CancellationToken ct)
     {
         var dir = await GetAutoDirectoryAsync(ct).ConfigureAwait(false);
-        var q = ShellQuoting.Quote(dir);
-        var script = $"[ -d {q} ] || exit 0\nfor f in {q}/*.cfg; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; t=$(readlink \"$f\" || echo \"$f\"); printf '%s\\t%s\\n' \"$f\" \"$t\"; done\n";
+        var script = ShellScript.Of($"[ -d {dir} ] || exit 0")
+            .Line($"for f in {dir}/*.cfg; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; t=$(readlink \"$f\" || echo \"$f\"); printf '%s\\t%s\\n' \"$f\" \"$t\"; done");
         var result = await _host.RunScriptAsync(script, new HostRunOptions(), ct).ConfigureAwait(false);
         var list = new List<XenDomainAutostart>();
         foreach (var line in result.StandardOutput.Split('\n').Where(l => l.Length > 0))
@@ -125,8 +125,9 @@ public sealed class XenAutostartManager
 
         var auto = plan.LinkPath.Substring(0, plan.LinkPath.LastIndexOf('/'));
         await _fs.EnsureDirectoryAsync(auto, "0755", ct).ConfigureAwait(false);
-        var script = string.Join("\n", plan.StaleLinks.Select(l => "rm -f " + ShellQuoting.Quote(l)))
-            + $"\nln -sfn {ShellQuoting.Quote("../" + plan.Name + ".cfg")} {ShellQuoting.Quote(plan.LinkPath)}\n";
+        var script = new ShellScript();
+        foreach (var stale in plan.StaleLinks) script.Line($"rm -f -- {stale}");
+        script.Line($"ln -sfn -- {"../" + plan.Name + ".cfg"} {plan.LinkPath}");
         var result = await _host.RunScriptAsync(script, new HostRunOptions { OnCommandLine = l => _output.WriteVerbose("Running: " + l) }, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
             throw new XenException("XenAutostartFailed", XenErrorKind.WriteError, $"Could not link {plan.LinkPath} on '{_host.ComputerName}': {result.StandardError.Trim()}") { ComputerName = _host.ComputerName };

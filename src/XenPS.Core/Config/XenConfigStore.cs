@@ -37,8 +37,10 @@ public sealed class XenConfigStore
     /// <summary>The *.cfg files of a directory, sorted by name (none when the directory does not exist).</summary>
     public async Task<IReadOnlyList<string>> ListAsync(string directory, CancellationToken cancellationToken)
     {
-        var q = ShellQuoting.Quote(directory.TrimEnd('/'));
-        var script = $"[ -d {q} ] || exit 0\nfor f in {q}/*.cfg; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done\nexit 0\n";
+        var dir = directory.TrimEnd('/');
+        var script = ShellScript.Of($"[ -d {dir} ] || exit 0")
+            .Line($"for f in {dir}/*.cfg; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done")
+            .Line($"exit 0");
         var result = await _host.RunScriptAsync(script, new HostRunOptions(), cancellationToken).ConfigureAwait(false);
         return result.StandardOutput.Split('\n').Where(l => l.Length > 0).OrderBy(l => l, StringComparer.Ordinal).ToList();
     }

@@ -210,8 +210,10 @@ public sealed class Dom0Probe
         if (state.HasRoot)
         {
             // The script of the mounted system, run by sh: its version is compiled in (freebsd-version(1)).
-            var script = ShellQuoting.Quote(state.PathOf("/bin/freebsd-version"));
-            var result = await _host.RunScriptAsync($"f={script}\nif [ -f \"$f\" ]; then exec /bin/sh \"$f\" -u; fi\nexit 3\n",
+            var script = ShellScript.Of($"f={state.PathOf("/bin/freebsd-version")}")
+                .Line($"if [ -f \"$f\" ]; then exec /bin/sh \"$f\" -u; fi")
+                .Line($"exit 3");
+            var result = await _host.RunScriptAsync(script,
                 new HostRunOptions { Timeout = TimeSpan.FromSeconds(30), OnCommandLine = l => _output.WriteDebug("Running: " + l) }, ct).ConfigureAwait(false);
             var text = result.ExitCode == 0 ? FirstLine(result.StandardOutput) : null;
             return (text, ParseFreeBsdMajor(text));

@@ -104,7 +104,9 @@ public sealed class Dom0Planner
     private async Task CheckTargetAsync(Dom0DesiredState state, CancellationToken ct)
     {
         var root = state.HasRoot ? state.Root : "/";
-        var script = $"[ -d {ShellQuoting.Quote(root)} ] || exit 3\n[ -d {ShellQuoting.Quote(state.PathOf("/etc"))} ] && [ -d {ShellQuoting.Quote(state.PathOf("/boot"))} ] || exit 4\nexit 0\n";
+        var script = ShellScript.Of($"[ -d {root} ] || exit 3")
+            .Line($"[ -d {state.PathOf("/etc")} ] && [ -d {state.PathOf("/boot")} ] || exit 4")
+            .Line($"exit 0");
         var result = await _host.RunScriptAsync(script, Options(), ct).ConfigureAwait(false);
         if (result.ExitCode == 3)
             throw new XenException("XenRootNotFound", XenErrorKind.ObjectNotFound, $"-Root {state.Root}: no such directory on host '{_host.ComputerName}'. Nothing was changed.") { ComputerName = _host.ComputerName };
@@ -118,9 +120,9 @@ public sealed class Dom0Planner
     /// (login(1) and setusercontext(3) read the database, cap_mkdb(1) builds it).</summary>
     private async Task<string> LoginDatabaseStateAsync(string loginConf, CancellationToken ct)
     {
-        var l = ShellQuoting.Quote(loginConf);
-        var d = ShellQuoting.Quote(loginConf + ".db");
-        var result = await _host.RunScriptAsync($"[ -e {d} ] || exit 3\nif [ {l} -nt {d} ]; then exit 4; fi\nexit 0\n", Options(), ct).ConfigureAwait(false);
+        var d = loginConf + ".db";
+        var script = ShellScript.Of($"[ -e {d} ] || exit 3").Line($"if [ {loginConf} -nt {d} ]; then exit 4; fi").Line($"exit 0");
+        var result = await _host.RunScriptAsync(script, Options(), ct).ConfigureAwait(false);
         return result.ExitCode switch
         {
             0 => "up to date",

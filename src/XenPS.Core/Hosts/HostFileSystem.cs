@@ -15,8 +15,7 @@ public sealed class FileWrite
     public FileWrite(string path, string content, string? mode = null)
     {
         HostFileSystem.ValidatePath(path);
-        if (mode is not null && (mode.Length is < 3 or > 4 || mode.Any(c => c < '0' || c > '7')))
-            throw new ArgumentException($"'{mode}' is not an octal file mode such as 0600.", nameof(mode));
+        if (mode is not null) HostFileSystem.CheckMode(mode);
         Path = path;
         Content = content;
         Mode = mode;
@@ -73,8 +72,7 @@ public sealed class HostFileSystem
     public async Task<string?> ReadFileAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var q = ShellQuoting.Quote(path);
-        var script = $"if [ -f {q} ]; then exec cat {q}; elif [ -e {q} ]; then echo \"xenps: {Escape(path)} is not a regular file\" >&2; exit 4; else exit {MissingExitCode}; fi\n";
+        var script = ShellScript.Of($"if [ -f {path} ]; then exec cat -- {path}; elif [ -e {path} ]; then echo {"xenps: " + path + " is not a regular file"} >&2; exit 4; else exit {MissingExitCode}; fi");
         var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == MissingExitCode) return null;
         Check(result, "read " + path);
@@ -84,7 +82,7 @@ public sealed class HostFileSystem
     public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var result = await RunAsync($"[ -e {ShellQuoting.Quote(path)} ]\n", cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(ShellScript.Of($"[ -e {path} ]"), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0;
     }
 
@@ -92,9 +90,11 @@ public sealed class HostFileSystem
     public async Task<bool> EnsureDirectoryAsync(string path, string? mode, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var q = ShellQuoting.Quote(path);
-        var chmod = mode is null ? string.Empty : $" && chmod {mode} {q}";
-        var result = await RunAsync($"if [ -d {q} ]; then exit 0; fi\nmkdir -p {q}{chmod} && exit 10\n", cancellationToken).ConfigureAwait(false);
+        if (mode is not null) CheckMode(mode);
+        var script = ShellScript.Of($"if [ -d {path} ]; then exit 0; fi");
+        if (mode is null) script.Line($"mkdir -p -- {path} && exit 10");
+        else script.Line($"mkdir -p -- {path} && chmod {mode} {path} && exit 10");
+        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 10) return true;
         Check(result, "create directory " + path);
         return false;
@@ -104,8 +104,8 @@ public sealed class HostFileSystem
     public async Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var q = ShellQuoting.Quote(path);
-        var result = await RunAsync($"if [ -e {q} ] || [ -L {q} ]; then rm -f {q} && exit 10; fi\nexit 0\n", cancellationToken).ConfigureAwait(false);
+        var script = ShellScript.Of($"if [ -e {path} ] || [ -L {path} ]; then rm -f -- {path} && exit 10; fi").Line($"exit 0");
+        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 10) return true;
         Check(result, "delete " + path);
         return false;
@@ -137,79 +137,64 @@ public sealed class HostFileSystem
         return files.Select(f => byPath.TryGetValue(f.Path, out var r) ? r : new FileWriteResult(f.Path, null, false)).ToArray();
     }
 
-    internal static string BuildWriteScript(IReadOnlyList<FileWrite> files, bool backup, string stamp, int? failAfterRenames)
+    internal static ShellScript BuildWriteScript(IReadOnlyList<FileWrite> files, bool backup, string stamp, int? failAfterRenames)
     {
         var n = files.Count;
-        var sb = new StringBuilder();
-        sb.Append("umask 022\nr=0\n");
-        for (var i = 0; i < n; i++) sb.Append("t").Append(i).Append("=''; b").Append(i).Append("=''; s").Append(i).Append("=replaced\n");
+        var sb = new ShellScript();
+        sb.Line($"umask 022").Line($"r=0");
+        for (var i = 0; i < n; i++) sb.Line($"t{i}=''; b{i}=''; s{i}=replaced");
         // cleanup removes staged temporary files; rollback puts back the files replaced so far (r of them).
-        sb.Append("cleanup() {\n");
-        for (var i = 0; i < n; i++) sb.Append("  [ -z \"$t").Append(i).Append("\" ] || rm -f \"$t").Append(i).Append("\"\n");
-        sb.Append("  :\n}\nrollback() {\n");
+        sb.Line($"cleanup() {{");
+        for (var i = 0; i < n; i++) sb.Line($"  [ -z {ShellScript.Var("t" + i)} ] || rm -f -- {ShellScript.Var("t" + i)}");
+        sb.Line($"  :").Line($"}}").Line($"rollback() {{");
         for (var i = 0; i < n; i++)
         {
-            var path = ShellQuoting.Quote(files[i].Path);
-            sb.Append("  if [ \"$r\" -gt ").Append(i).Append(" ]; then if [ -n \"$b").Append(i).Append("\" ]; then cp -p \"$b").Append(i).Append("\" ").Append(path)
-              .Append("; else rm -f ").Append(path).Append("; fi; fi\n");
+            var path = files[i].Path;
+            var b = ShellScript.Var("b" + i);
+            sb.Line($"  if [ \"$r\" -gt {i} ]; then if [ -n {b} ]; then cp -p -- {b} {path}; else rm -f -- {path}; fi; fi");
         }
-        sb.Append("  :\n}\n");
-        sb.Append("fail() { echo \"xenps: $*\" >&2; cleanup; exit 1; }\n");
+        sb.Line($"  :").Line($"}}");
+        sb.Line($"fail() {{ echo \"xenps: $*\" >&2; cleanup; exit 1; }}");
 
         // Stage: every file is fully written next to its target before anything is replaced.
         for (var i = 0; i < n; i++)
         {
             var f = files[i];
-            var path = ShellQuoting.Quote(f.Path);
+            var path = f.Path;
             var dir = DirectoryOf(f.Path);
-            var template = ShellQuoting.Quote(dir.TrimEnd('/') + "/." + FileNameOf(f.Path) + ".xenps.XXXXXX");
-            sb.Append("[ -d ").Append(ShellQuoting.Quote(dir)).Append(" ] || fail ").Append(ShellQuoting.Quote("directory " + dir + " does not exist")).Append('\n');
-            sb.Append("t").Append(i).Append("=$(mktemp ").Append(template).Append(") || fail ").Append(ShellQuoting.Quote("cannot create a temporary file in " + dir)).Append('\n');
+            var t = ShellScript.Var("t" + i);
+            var template = dir.TrimEnd('/') + "/." + FileNameOf(f.Path) + ".xenps.XXXXXX";
+            sb.Line($"[ -d {dir} ] || fail {"directory " + dir + " does not exist"}");
+            sb.Line($"t{i}=$(mktemp {template}) || fail {"cannot create a temporary file in " + dir}");
             // An existing file lends its mode and owner to the new one; a new file gets 0644 (mktemp makes 0600).
-            sb.Append("if [ -e ").Append(path).Append(" ]; then cp -p ").Append(path).Append(" \"$t").Append(i).Append("\" || fail ").Append(ShellQuoting.Quote("cannot copy " + f.Path))
-              .Append("; else chmod 644 \"$t").Append(i).Append("\" || fail chmod; fi\n");
-            AppendContent(sb, "$t" + i, f.Content);
-            if (f.Mode is not null) sb.Append("chmod ").Append(f.Mode).Append(" \"$t").Append(i).Append("\" || fail chmod\n");
+            sb.Line($"if [ -e {path} ]; then cp -p -- {path} {t} || fail {"cannot copy " + f.Path}; else chmod 644 {t} || fail chmod; fi");
+            if (f.Content.Length == 0) sb.Line($": > {t} || fail write");
+            else
+            {
+                sb.HereDocument($"cat > {t}", f.Content, $"|| fail write");
+                if (f.Content[f.Content.Length - 1] != '\n') sb.Line($"truncate -s -1 {t} || fail truncate");
+            }
+            if (f.Mode is not null) sb.Line($"chmod {f.Mode} {t} || fail chmod");
         }
 
         // Replace: keep a copy of the old file (the backup), then rename; a failure puts back what was replaced.
         for (var i = 0; i < n; i++)
         {
             var f = files[i];
-            var path = ShellQuoting.Quote(f.Path);
-            var bak = ShellQuoting.Quote(f.Path + ".xenps-" + stamp + ".bak");
-            if (failAfterRenames == i) sb.Append("rollback; fail 'injected fault after ").Append(i).Append(" files'\n");
-            sb.Append("if [ -e ").Append(path).Append(" ]; then cp -p ").Append(path).Append(' ').Append(bak)
-              .Append(" || { rollback; fail ").Append(ShellQuoting.Quote("cannot back up " + f.Path)).Append("; }; b").Append(i).Append('=').Append(bak)
-              .Append("; else s").Append(i).Append("=created; fi\n");
-            sb.Append("mv -f \"$t").Append(i).Append("\" ").Append(path).Append(" || { rollback; fail ").Append(ShellQuoting.Quote("cannot replace " + f.Path)).Append("; }\n");
-            sb.Append("t").Append(i).Append("=''; r=").Append(i + 1).Append('\n');
+            var path = f.Path;
+            var bak = f.Path + ".xenps-" + stamp + ".bak";
+            if (failAfterRenames == i) sb.Line($"rollback; fail {"injected fault after " + i + " files"}");
+            sb.Line($"if [ -e {path} ]; then cp -p -- {path} {bak} || {{ rollback; fail {"cannot back up " + f.Path}; }}; b{i}={bak}; else s{i}=created; fi");
+            sb.Line($"mv -f -- {ShellScript.Var("t" + i)} {path} || {{ rollback; fail {"cannot replace " + f.Path}; }}");
+            sb.Line($"t{i}=''; r={i + 1}");
         }
         for (var i = 0; i < n; i++)
         {
             // Without -Backup the copy only served the rollback: remove it now that every file is in place.
-            if (!backup) sb.Append("[ -z \"$b").Append(i).Append("\" ] || rm -f \"$b").Append(i).Append("\"; b").Append(i).Append("=''\n");
-            sb.Append("printf '%s\\t%s\\t%s\\n' ").Append(ShellQuoting.Quote(files[i].Path)).Append(" \"$s").Append(i).Append("\" \"$b").Append(i).Append("\"\n");
+            if (!backup) sb.Line($"[ -z {ShellScript.Var("b" + i)} ] || rm -f -- {ShellScript.Var("b" + i)}; b{i}=''");
+            sb.Line($"printf '%s\\t%s\\t%s\\n' {files[i].Path} {ShellScript.Var("s" + i)} {ShellScript.Var("b" + i)}");
         }
-        return sb.ToString();
-    }
-
-    /// <summary>Writes exact bytes through a quoted here-document (nothing in it is expanded); a missing final newline is
-    /// restored by cutting the one byte the here-document adds.</summary>
-    private static void AppendContent(StringBuilder sb, string target, string content)
-    {
-        var marker = "XENPS_EOF_" + Guid.NewGuid().ToString("N");
-        if (content.Length == 0)
-        {
-            sb.Append(": > \"").Append(target).Append("\" || fail write\n");
-            return;
-        }
-        var endsWithNewline = content[content.Length - 1] == '\n';
-        sb.Append("cat > \"").Append(target).Append("\" <<'").Append(marker).Append("' || fail write\n");
-        sb.Append(content);
-        if (!endsWithNewline) sb.Append('\n');
-        sb.Append(marker).Append('\n');
-        if (!endsWithNewline) sb.Append("truncate -s -1 \"").Append(target).Append("\" || fail truncate\n");
+        return sb;
     }
 
     internal static void ValidatePath(string path)
@@ -222,6 +207,12 @@ public sealed class HostFileSystem
             throw new ArgumentException($"'{path}' names a directory, not a file.", nameof(path));
     }
 
+    internal static void CheckMode(string mode)
+    {
+        if (mode.Length is < 3 or > 4 || mode.Any(c => c < '0' || c > '7'))
+            throw new ArgumentException($"'{mode}' is not an octal file mode such as 0600.", nameof(mode));
+    }
+
     private static string DirectoryOf(string path)
     {
         var slash = path.LastIndexOf('/');
@@ -230,9 +221,7 @@ public sealed class HostFileSystem
 
     private static string FileNameOf(string path) => path.Substring(path.LastIndexOf('/') + 1);
 
-    private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$").Replace("`", "\\`");
-
-    private Task<CommandResult> RunAsync(string script, CancellationToken cancellationToken)
+    private Task<CommandResult> RunAsync(ShellScript script, CancellationToken cancellationToken)
     {
         var options = new HostRunOptions { Timeout = TimeSpan.FromSeconds(60), OnCommandLine = line => _output.WriteDebug("Running: " + line) };
         return _host.RunScriptAsync(script, options, cancellationToken);

@@ -13,9 +13,6 @@ public sealed class HostRunOptions
 
     public TimeSpan? Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Text written to the program's standard input.</summary>
-    public string? StandardInput { get; set; }
-
     public Action<string>? OnStandardOutputLine { get; set; }
 
     public Action<string>? OnStandardErrorLine { get; set; }
@@ -38,8 +35,9 @@ public interface IXenHost
     /// <summary>Runs <paramref name="tool"/> (resolved on the host) with its arguments as an array.</summary>
     Task<CommandResult> RunAsync(string tool, IReadOnlyList<string> arguments, HostRunOptions options, CancellationToken cancellationToken);
 
-    /// <summary>Runs a POSIX sh script on the host (fed to /bin/sh on standard input). Used for file operations.</summary>
-    Task<CommandResult> RunScriptAsync(string script, HostRunOptions options, CancellationToken cancellationToken);
+    /// <summary>Runs a POSIX sh script on the host (fed to /bin/sh on standard input). Scripts are only ever made by
+    /// <see cref="ShellScript"/>, which quotes every word; the command line shown is its redacted text.</summary>
+    Task<CommandResult> RunScriptAsync(ShellScript script, HostRunOptions options, CancellationToken cancellationToken);
 
     /// <summary>The command line as it will run, for Verbose.</summary>
     string Describe(string tool, IReadOnlyList<string> arguments);

@@ -25,11 +25,11 @@ public sealed class LocalXenHost : IXenHost
         return _runner.RunAsync(spec, cancellationToken);
     }
 
-    public Task<CommandResult> RunScriptAsync(string script, HostRunOptions options, CancellationToken cancellationToken)
+    public Task<CommandResult> RunScriptAsync(ShellScript script, HostRunOptions options, CancellationToken cancellationToken)
     {
         var spec = Spec("sh", new[] { "-s" }, options);
-        spec.StandardInput = script;
-        options.OnCommandLine?.Invoke("sh -s <<script\n" + script.TrimEnd('\n') + "\nscript");
+        spec.StandardInput = script.Text;
+        options.OnCommandLine?.Invoke("sh -s <<script\n" + script.DisplayText.TrimEnd('\n') + "\nscript");
         return _runner.RunAsync(spec, cancellationToken);
     }
 
@@ -38,7 +38,6 @@ public sealed class LocalXenHost : IXenHost
     private static CommandSpec Spec(string tool, IReadOnlyList<string> arguments, HostRunOptions options) => new(tool, arguments)
     {
         Timeout = options.Timeout,
-        StandardInput = options.StandardInput,
         OnStandardOutputLine = options.OnStandardOutputLine,
         OnStandardErrorLine = options.OnStandardErrorLine,
     };

@@ -39,7 +39,7 @@ public sealed class SshOptions
 public sealed class SshXenHost : IXenHost
 {
     /// <summary>Appended to PATH on the remote side: a non-login ssh session on FreeBSD may lack /usr/local/sbin (xl).</summary>
-    internal const string PathPrelude = "PATH=\"$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin\"; export PATH\n";
+    internal static ShellScript PathPrelude => ShellScript.Of($"PATH=\"$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin\"; export PATH");
 
     private static readonly Regex SshFailure = new(
         @"^ssh: |Could not resolve hostname|Connection refused|Connection timed out|No route to host|Host key verification failed|" +
@@ -78,21 +78,21 @@ public sealed class SshXenHost : IXenHost
         return new CommandResult(tool, arguments.ToArray(), result.ExitCode, result.StandardOutput, result.StandardError, result.Duration);
     }
 
-    public Task<CommandResult> RunScriptAsync(string script, HostRunOptions options, CancellationToken cancellationToken)
+    public Task<CommandResult> RunScriptAsync(ShellScript script, HostRunOptions options, CancellationToken cancellationToken)
     {
-        options.OnCommandLine?.Invoke($"[{ComputerName}] sh -s <<script\n{script.TrimEnd('\n')}\nscript");
-        return RunRawAsync(PathPrelude + script, options, cancellationToken);
+        options.OnCommandLine?.Invoke($"[{ComputerName}] sh -s <<script\n{script.DisplayText.TrimEnd('\n')}\nscript");
+        return RunRawAsync(PathPrelude.Append(script), options, cancellationToken);
     }
 
     /// <summary>The script that runs one tool: PATH fix-up, a clear marker when the tool is missing, then exec.</summary>
-    internal static string BuildExecScript(string tool, IReadOnlyList<string> arguments)
+    /// <summary>The tool's standard input is /dev/null: the script itself arrives on sh's standard input, and a tool
+    /// that read it would eat the rest of the script.</summary>
+    internal static ShellScript BuildExecScript(string tool, IReadOnlyList<string> arguments)
     {
-        if (!SafeToolName.IsMatch(tool)) throw new ArgumentException($"'{tool}' is not a program name.", nameof(tool));
-        var sb = new StringBuilder(PathPrelude);
-        sb.Append("command -v ").Append(tool)
-          .Append(" >/dev/null 2>&1 || { echo \"xenps: ").Append(tool).Append(": not found on this host\" >&2; exit 127; }\n");
-        sb.Append("exec ").Append(ShellQuoting.Join(new[] { tool }.Concat(arguments))).Append('\n');
-        return sb.ToString();
+        if (!SafeToolName.IsMatch(tool) || tool[0] == '-') throw new ArgumentException($"'{tool}' is not a program name.", nameof(tool));
+        return PathPrelude
+            .Line($"command -v {tool} >/dev/null 2>&1 || {{ echo {"xenps: " + tool + ": not found on this host"} >&2; exit 127; }}")
+            .Line($"exec {ShellScript.Words(new[] { tool }.Concat(arguments))} </dev/null");
     }
 
     /// <summary>The ssh argument list that runs /bin/sh -s on the host.</summary>
@@ -152,12 +152,12 @@ public sealed class SshXenHost : IXenHost
         }
     }
 
-    private async Task<CommandResult> RunRawAsync(string script, HostRunOptions options, CancellationToken cancellationToken)
+    private async Task<CommandResult> RunRawAsync(ShellScript script, HostRunOptions options, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Options.ControlDirectory);
         var spec = new CommandSpec("ssh", BuildSshArguments())
         {
-            StandardInput = script,
+            StandardInput = script.Text,
             Timeout = options.Timeout,
             OnStandardOutputLine = options.OnStandardOutputLine,
             OnStandardErrorLine = options.OnStandardErrorLine,

@@ -63,10 +63,10 @@ public sealed class StorageOperations
     public async Task CreateSparseFileAsync(string path, long sizeBytes, CancellationToken cancellationToken)
     {
         HostFileSystem.ValidatePath(path);
-        var q = ShellQuoting.Quote(path);
-        var script = $"set -e\n[ ! -e {q} ] || {{ echo \"xenps: {path.Replace("\"", string.Empty)} already exists\" >&2; exit 17; }}\n" +
-                     $"[ -d {ShellQuoting.Quote(path.Substring(0, Math.Max(1, path.LastIndexOf('/'))))} ] || {{ echo 'xenps: the directory does not exist' >&2; exit 2; }}\n" +
-                     $"truncate -s {sizeBytes.ToString(CultureInfo.InvariantCulture)} {q}\n";
+        var script = ShellScript.Of($"set -e")
+            .Line($"[ ! -e {path} ] || {{ echo {"xenps: " + path + " already exists"} >&2; exit 17; }}")
+            .Line($"[ -d {path.Substring(0, Math.Max(1, path.LastIndexOf('/')))} ] || {{ echo 'xenps: the directory does not exist' >&2; exit 2; }}")
+            .Line($"truncate -s {sizeBytes} -- {path}");
         var result = await _host.RunScriptAsync(script, new HostRunOptions { OnCommandLine = l => _output.WriteVerbose("Running: " + l) }, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
@@ -78,7 +78,7 @@ public sealed class StorageOperations
     public async Task<bool> IsRegularFileAsync(string path, CancellationToken cancellationToken)
     {
         HostFileSystem.ValidatePath(path);
-        var result = await _host.RunScriptAsync($"[ -f {ShellQuoting.Quote(path)} ]\n", new HostRunOptions(), cancellationToken).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(ShellScript.Of($"[ -f {path} ]"), new HostRunOptions(), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0;
     }
 }

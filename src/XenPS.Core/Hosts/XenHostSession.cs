@@ -121,7 +121,7 @@ public static class XenHostSessions
     /// <summary>Opens the master connection at once (so an unreachable host fails here) and reads the host's OS.</summary>
     public static async Task OpenAsync(XenHostSession session, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var result = await session.Host.RunScriptAsync("uname -s\n", new HostRunOptions { Timeout = timeout }, cancellationToken).ConfigureAwait(false);
+        var result = await session.Host.RunScriptAsync(ShellScript.Of($"uname -s"), new HostRunOptions { Timeout = timeout }, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw new XenException("XenSessionOpenFailed", XenErrorKind.ConnectionError,

@@ -278,8 +278,8 @@ public sealed class XenDomUProvisioner
 
     private async Task<bool> BridgeExistsAsync(string bridge, CancellationToken ct)
     {
-        var q = ShellQuoting.Quote(bridge);
-        var result = await Host.RunScriptAsync($"[ -e /sys/class/net/{q} ] && exit 0\nifconfig {q} >/dev/null 2>&1\n", new HostRunOptions(), ct).ConfigureAwait(false);
+        var script = ShellScript.Of($"[ -e {"/sys/class/net/" + bridge} ] && exit 0").Line($"ifconfig {bridge} >/dev/null 2>&1");
+        var result = await Host.RunScriptAsync(script, new HostRunOptions(), ct).ConfigureAwait(false);
         return result.ExitCode == 0;
     }
 

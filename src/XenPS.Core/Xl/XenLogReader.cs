@@ -60,9 +60,9 @@ public sealed class XenLogReader
         }
 
         var path = PathOf(kind, name)!;
-        var q = ShellQuoting.Quote(path);
-        var read = tail is { } t ? $"tail -n {t.ToString(CultureInfo.InvariantCulture)} {q}" : $"cat {q}";
-        var script = $"if [ -f {q} ]; then exec {read}; else exit {MissingExitCode}; fi\n";
+        var script = tail is { } t
+            ? ShellScript.Of($"if [ -f {path} ]; then exec tail -n {t} -- {path}; else exit {MissingExitCode}; fi")
+            : ShellScript.Of($"if [ -f {path} ]; then exec cat -- {path}; else exit {MissingExitCode}; fi");
         var file = await _host.RunScriptAsync(script, Options(TimeSpan.FromSeconds(60)), cancellationToken).ConfigureAwait(false);
         if (file.ExitCode == MissingExitCode) throw NotFound(kind, name!, path);
         if (file.ExitCode != 0)
@@ -106,11 +106,11 @@ public sealed class XenLogReader
                 // Stopping kills the local ssh; the remote tail would only notice at its next write, which may never
                 // come. So the remote shell writes an empty line every few seconds: once the connection is gone that
                 // write fails and the shell stops tail. (Empty lines are not log lines: they are skipped above.)
-                var q = ShellQuoting.Quote(path);
-                var script = $"tail -n {lines} -F {q} & t=$!\n" +
-                             "trap 'kill $t 2>/dev/null; exit 0' HUP PIPE TERM INT\n" +
-                             "while kill -0 $t 2>/dev/null; do sleep 3; printf '\\n' || break; done\n" +
-                             "kill $t 2>/dev/null\nwait $t 2>/dev/null\n";
+                var script = ShellScript.Of($"tail -n {lines} -F -- {path} </dev/null & t=$!")
+                    .Line($"trap 'kill $t 2>/dev/null; exit 0' HUP PIPE TERM INT")
+                    .Line($"while kill -0 $t 2>/dev/null; do sleep 3; printf '\\n' || break; done")
+                    .Line($"kill $t 2>/dev/null")
+                    .Line($"wait $t 2>/dev/null");
                 result = await _host.RunScriptAsync(script, options, cancellationToken).ConfigureAwait(false);
             }
             if (result.ExitCode != 0 && !cancellationToken.IsCancellationRequested)
@@ -165,16 +165,15 @@ public sealed class XenLogReader
         {
             ValidateName(name);
             var files = new[] { PathOf(XenLogKind.Xl, name)!, PathOf(XenLogKind.DeviceModel, name)!, PathOf(XenLogKind.Console, name)!, XenPaths.LogDirectoryPath + "/xen-hotplug.log" };
-            var sb = new StringBuilder();
+            var sb = new ShellScript();
             foreach (var file in files)
             {
-                var q = ShellQuoting.Quote(file);
-                sb.Append("if [ -f ").Append(q).Append(" ] && [ -n \"$(find ").Append(q).Append(" -mmin -").Append(minutes.ToString(CultureInfo.InvariantCulture))
-                  .Append(" 2>/dev/null)\" ]; then tail -n ").Append(lines.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(q)
-                  .Append(" | sed 's|^|").Append(file.Substring(file.LastIndexOf('/') + 1)).Append(": |'; fi\n");
+                // Each line is prefixed with the file's name by the shell itself (never spliced into a sed program).
+                var label = file.Substring(file.LastIndexOf('/') + 1) + ": ";
+                sb.Line($"if [ -f {file} ] && [ -n \"$(find {file} -mmin -{minutes} 2>/dev/null)\" ]; then tail -n {lines} -- {file} | while IFS= read -r l || [ -n \"$l\" ]; do printf '%s%s\\n' {label} \"$l\"; done; fi");
             }
-            sb.Append("exit 0\n");
-            var result = await _host.RunScriptAsync(sb.ToString(), Options(TimeSpan.FromSeconds(30)), cancellationToken).ConfigureAwait(false);
+            sb.Line($"exit 0");
+            var result = await _host.RunScriptAsync(sb, Options(TimeSpan.FromSeconds(30)), cancellationToken).ConfigureAwait(false);
             return result.StandardOutput.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToList();
         }
         catch (Exception ex) when (ex is XenException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -204,7 +204,7 @@ public sealed class XenMigrator
         var dst = _destination.Host.ComputerName;
         var words = plan.SshCommand.Concat(new[] { "-o", "ConnectTimeout=30", plan.Address.Host, "xl", "info", "host" });
         // ssh's own failures exit with 255, which the transport to the source would take for its own: report 254.
-        var script = ShellQuoting.Join(words) + " </dev/null\nrc=$?\n[ $rc -eq 255 ] && exit 254\nexit $rc\n";
+        var script = ShellScript.Of($"{ShellScript.Words(words)} </dev/null").Line($"rc=$?").Line($"[ $rc -eq 255 ] && exit 254").Line($"exit $rc");
         var result = await _source.Host.RunScriptAsync(script, new HostRunOptions
         {
             Timeout = TimeSpan.FromSeconds(90),
@@ -229,14 +229,14 @@ public sealed class XenMigrator
     private async Task<List<string>> MissingPathsAsync(IXenHost host, IReadOnlyList<string> paths, CancellationToken ct)
     {
         if (paths.Count == 0) return new List<string>();
-        var sb = new StringBuilder();
+        var sb = new ShellScript();
         foreach (var path in paths)
         {
             HostFileSystem.ValidatePath(path);
-            sb.Append("[ -e ").Append(ShellQuoting.Quote(path)).Append(" ] || printf '%s\\n' ").Append(ShellQuoting.Quote(path)).Append('\n');
+            sb.Line($"[ -e {path} ] || printf '%s\\n' {path}");
         }
-        sb.Append("exit 0\n");
-        var result = await host.RunScriptAsync(sb.ToString(), new HostRunOptions
+        sb.Line($"exit 0");
+        var result = await host.RunScriptAsync(sb, new HostRunOptions
         {
             Timeout = TimeSpan.FromSeconds(60),
             OnCommandLine = line => Output.WriteDebug("Running: " + line),
@@ -314,26 +314,26 @@ public sealed class XenMigrator
     /// of the paused original only when the restore succeeded (else xl unpause).</summary>
     private async Task SaveRestoreAsync(XenMigrationPlan plan, Action<string> onLine, CancellationToken ct)
     {
-        var name = ShellQuoting.Quote(plan.Request.Domain.Name);
-        var ssh = ShellQuoting.Join(plan.SshCommand.Concat(new[] { plan.Address.Host }));
+        var name = plan.Request.Domain.Name;
+        var ssh = ShellScript.Words(plan.SshCommand.Concat(new[] { plan.Address.Host }));
         var wasPaused = (plan.Request.Domain.State & XenDomainState.Paused) != 0;
-        var resume = wasPaused ? ":" : $"xl unpause {name}";
-        var script = new StringBuilder();
-        script.Append("st=$(mktemp) || exit 1\n");
+        var script = new ShellScript();
+        script.Line($"st=$(mktemp) || exit 1");
         // The exit code of xl save is kept in a file: a POSIX pipeline only reports its last command's.
-        script.Append("{ xl save -p ").Append(name).Append(" /dev/stdout; echo $? > \"$st\"; } | ").Append(ssh).Append(" xl restore /dev/stdin\n");
-        script.Append("rr=$?; sr=$(cat \"$st\"); rm -f \"$st\"\n");
-        script.Append("if [ \"$sr\" = 0 ] && [ \"$rr\" = 0 ]; then echo 'xenps: restored at the destination; destroying the paused original' >&2; xl destroy ").Append(name).Append("; exit $?; fi\n");
-        script.Append("echo \"xenps: transfer failed (xl save exit code $sr, xl restore exit code $rr); resuming at the source\" >&2\n");
-        script.Append(resume).Append('\n');
-        script.Append("exit 1\n");
+        script.Line($"{{ xl save -p {name} /dev/stdout; echo $? > \"$st\"; }} | {ssh} xl restore /dev/stdin");
+        script.Line($"rr=$?; sr=$(cat \"$st\"); rm -f \"$st\"");
+        script.Line($"if [ \"$sr\" = 0 ] && [ \"$rr\" = 0 ]; then echo 'xenps: restored at the destination; destroying the paused original' >&2; xl destroy {name}; exit $?; fi");
+        script.Line($"echo \"xenps: transfer failed (xl save exit code $sr, xl restore exit code $rr); resuming at the source\" >&2");
+        if (wasPaused) script.Line($":");
+        else script.Line($"xl unpause {name}");
+        script.Line($"exit 1");
         var options = new HostRunOptions
         {
             Timeout = plan.Request.Timeout,
             OnStandardErrorLine = onLine,
             OnCommandLine = line => Output.WriteVerbose("Running: " + line),
         };
-        var result = await _source.Host.RunScriptAsync(script.ToString(), options, ct).ConfigureAwait(false);
+        var result = await _source.Host.RunScriptAsync(script, options, ct).ConfigureAwait(false);
         Output.WriteDebug(XlClient.DescribeResult($"[{_source.Host.ComputerName}] {plan.CommandText}", result));
         if (result.ExitCode != 0)
             throw XlErrorClassifier.Classify(new CommandResult("xl", new[] { "save" }, result.ExitCode, result.StandardOutput, result.StandardError, result.Duration), plan.CommandText, _source.Host.ComputerName);

@@ -80,13 +80,13 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
 
     private async System.Threading.Tasks.Task<bool> IsDirectoryAsync(XlClient xl, string path)
     {
-        var r = await xl.Host.RunScriptAsync($"[ -d {ShellQuoting.Quote(path)} ]\n", new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
+        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"[ -d {path} ]"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
         return r.ExitCode == 0;
     }
 
     private async System.Threading.Tasks.Task<long?> SizeAsync(XlClient xl, string path)
     {
-        var r = await xl.Host.RunScriptAsync($"wc -c < {ShellQuoting.Quote(path)}\n", new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
+        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"wc -c < {path}"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
         return r.ExitCode == 0 && long.TryParse(r.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
     }
 }

@@ -105,7 +105,7 @@ internal sealed class ScriptedHost : IXenHost
         return new CommandResult(tool, arguments, 127, string.Empty, $"xenps: {tool}: not found on this host\n", TimeSpan.Zero);
     }
 
-    public Task<CommandResult> RunScriptAsync(string script, HostRunOptions options, CancellationToken cancellationToken) =>
+    public Task<CommandResult> RunScriptAsync(ShellScript script, HostRunOptions options, CancellationToken cancellationToken) =>
         _inner.RunScriptAsync(script, options, cancellationToken);
 
     public string Describe(string tool, IReadOnlyList<string> arguments) => _inner.Describe(tool, arguments);

@@ -1,0 +1,200 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace XenPS.Core.Execution;
+
+/// <summary>
+/// The one way XenPS makes shell text. A script is built from lines written as C# interpolated strings: the literal
+/// parts are the script's own syntax (written in XenPS's source code, never taken from data), and every hole is
+/// quoted as one word (<see cref="ShellQuoting.Quote"/>), so no name, path or value, wherever it comes from, is ever
+/// read by sh as syntax. <see cref="Line"/> only takes a <see cref="FormattableString"/>: a plain string (which may hold
+/// data) does not compile there. Holes may be strings (one quoted word), integers (decimal), a list of strings (quoted
+/// words separated by spaces: <see cref="Words"/>), a variable reference (<see cref="Var"/>) or another script (one
+/// quoted word: for sh -c or ssh). Anything else is refused. Values registered with <see cref="Secret"/> are masked in
+/// <see cref="DisplayText"/>, which is what Verbose and Debug show.
+/// </summary>
+public sealed class ShellScript
+{
+    /// <summary>What a secret is shown as.</summary>
+    public const string Mask = "********";
+
+    private static readonly Regex VariableName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+    private static readonly Regex Assignment = new("^[A-Za-z_][A-Za-z0-9_]*=", RegexOptions.CultureInvariant);
+    private static readonly Regex Special = new(@"^(\?|\$|!|#|[0-9])$", RegexOptions.CultureInvariant);
+
+    private readonly StringBuilder _text = new();
+    private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
+
+    /// <summary>A script of one line.</summary>
+    public static ShellScript Of(FormattableString line) => new ShellScript().Line(line);
+
+    /// <summary>Appends one line (a newline is added). Every hole becomes one quoted word.</summary>
+    public ShellScript Line(FormattableString line)
+    {
+        if (line is null) throw new ArgumentNullException(nameof(line));
+        _text.Append(Render(line)).Append('\n');
+        return this;
+    }
+
+    /// <summary>Appends a command made of words, each quoted (a newline is added).</summary>
+    public ShellScript Command(IEnumerable<string> words)
+    {
+        var list = words?.ToList() ?? throw new ArgumentNullException(nameof(words));
+        if (list.Count == 0) throw new ArgumentException("A command needs at least one word.", nameof(words));
+        _text.Append(QuoteWords(list)).Append('\n');
+        return this;
+    }
+
+    /// <summary>Appends a command made of words, each quoted.</summary>
+    public ShellScript Command(params string[] words) => Command((IEnumerable<string>)words);
+
+    /// <summary>Appends another script (its secrets stay secret).</summary>
+    public ShellScript Append(ShellScript other)
+    {
+        if (other is null) throw new ArgumentNullException(nameof(other));
+        _text.Append(other._text);
+        foreach (var s in other._secrets) _secrets.Add(s);
+        return this;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="command"/> fed <paramref name="content"/> through a quoted here-document (sh expands
+    /// nothing in it). The content is written as it is, with a newline added at its end when it has none; the marker
+    /// is chosen so that no line of the content can end the document early. <paramref name="then"/> follows the
+    /// redirection on the same line (e.g. "|| fail write").
+    /// </summary>
+    public ShellScript HereDocument(FormattableString command, string content, FormattableString? then = null)
+    {
+        if (content is null) throw new ArgumentNullException(nameof(content));
+        if (content.IndexOf('\0') >= 0) throw new ArgumentException("Text for sh cannot contain a NUL character.", nameof(content));
+        var lines = new HashSet<string>(content.Split('\n').Select(l => l.TrimEnd('\r')), StringComparer.Ordinal);
+        string marker;
+        do marker = "XENPS_EOF_" + Guid.NewGuid().ToString("N"); while (lines.Contains(marker));
+        _text.Append(Render(command)).Append(" <<'").Append(marker).Append('\'');
+        if (then is not null) _text.Append(' ').Append(Render(then));
+        _text.Append('\n');
+        _text.Append(content);
+        if (content.Length > 0 && content[content.Length - 1] != '\n') _text.Append('\n');
+        _text.Append(marker).Append('\n');
+        return this;
+    }
+
+    /// <summary>Registers a value that must never be shown: <see cref="DisplayText"/> masks every occurrence.</summary>
+    public ShellScript Secret(string? value)
+    {
+        if (!string.IsNullOrEmpty(value)) _secrets.Add(value!);
+        return this;
+    }
+
+    /// <summary>The values registered with <see cref="Secret"/>.</summary>
+    public IReadOnlyCollection<string> Secrets => _secrets;
+
+    /// <summary>The script as sh runs it.</summary>
+    public string Text => _text.ToString();
+
+    /// <summary>The script for Verbose, Debug and error messages: every secret masked.</summary>
+    public string DisplayText => Redact(Text);
+
+    /// <summary>Masks this script's secrets (and their quoted forms) in any text, e.g. a program's output.</summary>
+    public string Redact(string text)
+    {
+        if (_secrets.Count == 0 || string.IsNullOrEmpty(text)) return text;
+        // Longest first, so that a secret that contains another is masked whole.
+        foreach (var secret in _secrets.OrderByDescending(s => s.Length))
+        {
+            text = text.Replace(QuoteWord(secret), Mask).Replace(secret, Mask);
+        }
+        return text;
+    }
+
+    public bool IsEmpty => _text.Length == 0;
+
+    public override string ToString() => DisplayText;
+
+    /// <summary>A hole that expands a shell variable of the script: "$name" (double-quoted: one word, never split or
+    /// globbed). Special parameters ($?, $$, $!, $#, $0-$9) are allowed.</summary>
+    public static ShellFragment Var(string name)
+    {
+        if (name is null || !(VariableName.IsMatch(name) || Special.IsMatch(name)))
+            throw new ArgumentException($"'{name}' is not a shell variable name.", nameof(name));
+        return new ShellFragment("\"$" + (name.Length == 1 ? name : "{" + name + "}") + "\"");
+    }
+
+    /// <summary>A hole of several words, each quoted, separated by spaces.</summary>
+    public static ShellFragment Words(IEnumerable<string> words) => new(QuoteWords(words?.ToList() ?? throw new ArgumentNullException(nameof(words))));
+
+    /// <summary>A hole of several words, each quoted, separated by spaces.</summary>
+    public static ShellFragment Words(params string[] words) => Words((IEnumerable<string>)words);
+
+    private static string QuoteWords(IReadOnlyList<string> words)
+    {
+        foreach (var w in words) CheckWord(w);
+        return string.Join(" ", words.Select(QuoteWord));
+    }
+
+    /// <summary>One word for sh: <see cref="ShellQuoting.Quote"/>, and also quoted when it has the form of an
+    /// assignment (NAME=value), which sh would take as one in the place of a command name.</summary>
+    public static string QuoteWord(string word)
+    {
+        CheckWord(word);
+        var quoted = ShellQuoting.Quote(word);
+        return quoted == word && Assignment.IsMatch(word) ? "'" + word + "'" : quoted;
+    }
+
+    private static void CheckWord(string? word)
+    {
+        if (word is null) throw new ArgumentException("A shell word cannot be null.");
+        if (word.IndexOf('\0') >= 0) throw new ArgumentException("A shell word cannot contain a NUL character (no program argument can).");
+    }
+
+    private static string Render(FormattableString line) => line.ToString(Formatter.Instance);
+
+    /// <summary>Quotes every hole of an interpolated string.</summary>
+    private sealed class Formatter : IFormatProvider, ICustomFormatter
+    {
+        public static readonly Formatter Instance = new();
+
+        public object? GetFormat(Type? formatType) => formatType == typeof(ICustomFormatter) ? this : null;
+
+        public string Format(string? format, object? arg, IFormatProvider? formatProvider)
+        {
+            switch (arg)
+            {
+                case null:
+                    throw new ArgumentException("A hole of a shell script is null.");
+                case string word:
+                    if (!string.IsNullOrEmpty(format)) throw new ArgumentException("A string hole of a shell script takes no format.");
+                    return QuoteWord(word);
+                case ShellFragment fragment:
+                    return fragment.Text;
+                case ShellScript script:
+                    return QuoteWord(script.Text);
+                case int or long or short or byte or uint or ulong or ushort or sbyte:
+                    return ((IFormattable)arg).ToString(string.IsNullOrEmpty(format) ? null : format, CultureInfo.InvariantCulture) is var number &&
+                           number.All(c => (c >= '0' && c <= '9') || c == '-')
+                        ? number
+                        : throw new ArgumentException($"The format '{format}' does not give a plain number.");
+                case IEnumerable<string> words:
+                    return QuoteWords(words.ToList());
+                default:
+                    throw new ArgumentException($"A hole of a shell script must be a string, an integer, a list of strings, a ShellFragment or a ShellScript, not {arg.GetType().Name}.");
+            }
+        }
+    }
+}
+
+/// <summary>A piece of shell text made by <see cref="ShellScript"/> itself (a quoted word list, a variable reference).
+/// It cannot be made from data: its constructor is internal.</summary>
+public sealed class ShellFragment
+{
+    internal ShellFragment(string text) => Text = text;
+
+    internal string Text { get; }
+
+    public override string ToString() => Text;
+}
