@@ -280,7 +280,7 @@ public sealed class GeneratedScriptTests
                     if (backup && f.Exists) Assert.Equal(f.OldContent, File.ReadAllText(paths[i] + ".xenps-" + stamp + ".bak"));
                 }
             },
-            batchSize: 10);
+            batchSize: 8);
     }
 
     // ---- logs ---------------------------------------------------------------------------------------------------

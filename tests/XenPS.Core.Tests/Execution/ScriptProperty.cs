@@ -8,13 +8,17 @@ namespace XenPS.Core.Tests.Execution;
 /// subshell and its own directory), then every case is checked, then the sandbox is checked for stray effects.</summary>
 internal static class ScriptProperty
 {
-    /// <summary>Cases per batch and batches per property: 50 cases for each property and shell, 100 in all (each
-    /// batch is one shell process, so a property costs a few processes plus the tools its scripts run).</summary>
+    /// <summary>Cases per batch: a batch is one shell process, plus the tools its scripts run (a property costs
+    /// about one process per case and tool call).</summary>
     public const int BatchSize = 25;
-    public const int Batches = 2;
+
+    /// <summary>Batches per property and shell: 1, so that the whole suite stays fast; $env:XENPS_PROPERTY_BATCHES
+    /// asks for more (e.g. 20 for a deep run before a release).</summary>
+    public static int Batches { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("XENPS_PROPERTY_BATCHES"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 1;
 
     public static void Check<T>(ShellSandbox box, Gen<T> gen, Func<T, string, string> build, Action<T, string, ScriptRun> verify,
-        int batchSize = BatchSize, int batches = Batches)
+        int batchSize = BatchSize, int? batches = null)
     {
         var n = 0;
         gen.Array[batchSize, batchSize].Sample(cases =>
@@ -36,7 +40,7 @@ internal static class ScriptProperty
                 }
             }
             box.AssertNoStrayEffects();
-        }, iter: batches, threads: 1);
+        }, iter: batches ?? Batches, threads: 1);
     }
 
     private static string Describe(object? value) => value switch
