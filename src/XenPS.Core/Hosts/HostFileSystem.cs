@@ -164,7 +164,7 @@ public sealed class HostFileSystem
         var script = ShellScript.Of($"if [ -d {path} ]; then exit 0; fi");
         return mode is null
             ? script.Line($"mkdir -p -- {path} && exit 10")
-            : script.Line($"mkdir -p -- {path} && chmod {mode} -- {path} && exit 10");
+            : script.Line($"mkdir -p -- {path} && chmod -- {mode} {path} && exit 10");
     }
 
     internal static ShellScript DeleteScript(string path) =>

@@ -160,7 +160,7 @@ public sealed class GeneratedScriptTests
                 if (c.Item2 is null) AssertCalls(run.Calls, Call("mkdir", "-p", "--", path));
                 else
                 {
-                    AssertCalls(run.Calls, Call("mkdir", "-p", "--", path), Call("chmod", c.Item2, "--", path));
+                    AssertCalls(run.Calls, Call("mkdir", "-p", "--", path), Call("chmod", "--", c.Item2, path));
                     Assert.Equal(Convert.ToInt32(c.Item2, 8), (int)File.GetUnixFileMode(path));
                 }
                 // Only the path asked for (and its parents) was made.
