@@ -17,8 +17,9 @@
         Invoke-Pester -Container $container -Output Detailed
 
     Without -Data the local host is audited with the parameters' defaults. -Root audits a FreeBSD system mounted at
-    that path instead (a new install, a boot environment, a jail's root) with the same checks Test-XenDom0 -Root
-    makes; the live domain checks need a running host and are left out then. Give the same Dom0 settings that
+    that path instead (a new install, a boot environment) with the same checks Test-XenDom0 -Root makes, on each
+    -ComputerName; the live checks (domains, memory) are about the running host, so -Root alone leaves them out and
+    -Root with -ComputerName keeps them. Give the same Dom0 settings that
     Initialize-XenDom0 was run with (Dom0Memory, Dom0VCpus, BridgeInterface); settings that are not given are only
     checked for being there.
 #>
@@ -30,6 +31,9 @@ param(
     [int] $Dom0VCpus,
     [string] $BridgeInterface
 )
+
+# Live checks: always on hosts; with -Root only when the hosts were named (a mounted root alone has no domains).
+$liveChecks = -not $Root -or $PSBoundParameters.ContainsKey('ComputerName')
 
 BeforeDiscovery {
     # The checks are read at discovery time so that each one becomes its own It block.
@@ -53,7 +57,7 @@ BeforeDiscovery {
         @{
             ComputerName = $computer
             Target       = if ($Root) { "$computer, the system at $Root" } else { $computer }
-            Live         = -not $Root
+            Live         = $liveChecks
             Checks       = @($checks)
         }
     }
