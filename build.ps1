@@ -30,23 +30,34 @@
 .EXAMPLE
     ./build.ps1 -Task Test -PesterOnly -ExcludeTag Lab   # the Pester suite against the replay xl only
 #>
-[CmdletBinding()]
+[CmdletBinding(PositionalBinding = $false)]
 param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Debug',
 
-    [ValidateSet('Build', 'Docs', 'Package', 'Test')]
+    # Build, Docs, Package, Test. From sh, `pwsh ./build.ps1 -Task Build, Package` passes "Build," and "Package"
+    # (pwsh -File binds no lists): commas are separators here.
+    [ArgumentCompleter({ 'Build', 'Docs', 'Package', 'Test' })]
     [string[]] $Task = @('Build', 'Docs'),
 
     # Test: only the Pester suite (no dotnet test, no lab unless the Lab tag is included).
     [switch] $PesterOnly,
 
     # Test: Pester tags to leave out (e.g. Lab).
-    [string[]] $ExcludeTag = @()
+    [string[]] $ExcludeTag = @(),
+
+    # The rest of a task list that pwsh -File split off (`-Task Build, Package` from sh).
+    [Parameter(ValueFromRemainingArguments, DontShow)]
+    [string[]] $MoreTask = @()
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+
+$Task = @(@($Task) + @($MoreTask) -split ',' | ForEach-Object Trim | Where-Object { $_ })
+$unknown = $Task | Where-Object { $_ -notin 'Build', 'Docs', 'Package', 'Test' }
+if ($unknown) { throw "Unknown task: $($unknown -join ', '). The tasks are Build, Docs, Package and Test." }
+$ExcludeTag = @($ExcludeTag -split ',' | ForEach-Object Trim | Where-Object { $_ })
 
 $root = $PSScriptRoot
 $manifest = Import-PowerShellDataFile -Path (Join-Path $root 'module/XenPS.psd1')
