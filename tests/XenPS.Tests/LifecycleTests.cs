@@ -12,23 +12,23 @@ public sealed class LifecycleTests : EngineTest
     [Fact]
     public void SuspendAndResumeCallXlPauseAndUnpause()
     {
-        Xl.MapText("pause guest1", "").MapText("unpause guest1", "");
+        Xl.MapText("pause 1", "").MapText("unpause 1", "");
         var r = Run("Suspend-XenDomain guest1; Resume-XenDomain -Id 1");
         Assert.Empty(r.Errors);
-        Assert.Equal(new[] { "list", "pause guest1", "list", "unpause guest1" }, Xl.Calls);
+        Assert.Equal(new[] { "list -v", "pause 1", "list -v", "unpause 1" }, Xl.Calls);
     }
 
     [Fact]
     public void PipedDomainsAreActedOnButDomain0IsRefused()
     {
-        Xl.MapText("pause guest1", "");
+        Xl.MapText("pause 1", "");
         var r = Run("Get-XenDomain | Suspend-XenDomain -PassThru");
         var e = Assert.Single(r.Errors);
         Assert.Equal("XenDomain0Protected,XenPS.Commands.SuspendXenDomainCommand", e.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidOperation, e.CategoryInfo.Category);
         Assert.Equal("Domain-0", e.TargetObject);
-        Assert.Contains("pause guest1", Xl.Calls);
-        Assert.DoesNotContain("pause Domain-0", Xl.Calls);
+        Assert.Contains("pause 1", Xl.Calls);
+        Assert.DoesNotContain("pause 0", Xl.Calls);
         Assert.Equal("guest1", (string)Prop(Assert.Single(r.Output), "Name")!);
     }
 
@@ -38,7 +38,7 @@ public sealed class LifecycleTests : EngineTest
         Run("Stop-XenDomain guest1 -WhatIf; Remove-XenDomain guest1 -WhatIf");
         Assert.Contains("What if: Performing the operation \"Shut down (xl shutdown)\" on target \"guest1 (id 1) on localhost\".", Host.Text, StringComparison.Ordinal);
         Assert.Contains("on target \"guest1 (id 1) on localhost\"", Host.Text, StringComparison.Ordinal);
-        Assert.All(Xl.Calls, c => Assert.Equal("list", c));
+        Assert.All(Xl.Calls, c => Assert.Equal("list -v", c));
     }
 
     [Fact]
@@ -59,10 +59,10 @@ public sealed class LifecycleTests : EngineTest
     [Fact]
     public void SetXenDomainSetsMemoryInMiBAndVCpus()
     {
-        Xl.MapText("mem-set guest1 100m", "").MapText("vcpu-set guest1 2", "");
+        Xl.MapText("mem-set 1 100m", "").MapText("vcpu-set 1 2", "");
         var r = Run("Set-XenDomain guest1 -MemoryMB 100 -VCpus 2 -Confirm:$false");
         Assert.Empty(r.Errors);
-        Assert.Equal(new[] { "list", "mem-set guest1 100m", "vcpu-set guest1 2" }, Xl.Calls);
+        Assert.Equal(new[] { "list -v", "mem-set 1 100m", "vcpu-set 1 2" }, Xl.Calls);
         var tooSmall = Assert.Single(Run("Set-XenDomain guest1 -MemoryMB 4").Errors);
         Assert.StartsWith("ParameterArgumentValidationError", tooSmall.FullyQualifiedErrorId, StringComparison.Ordinal);
         var nothing = Assert.Single(Run("Set-XenDomain guest1").Errors);
@@ -74,11 +74,11 @@ public sealed class LifecycleTests : EngineTest
     [Fact]
     public void StopWaitsForTheDomainToGo()
     {
-        Xl.MapText("shutdown -w guest1", "", "Shutting down domain 1\nWaiting for 1 domains\nDomain 1 has been shut down, reason code 0\n")
-          .After("shutdown -w guest1", "list", AfterDestroy);
+        Xl.MapText("shutdown -w 1", "", "Shutting down domain 1\nWaiting for 1 domains\nDomain 1 has been shut down, reason code 0\n")
+          .After("shutdown -w 1", "list", AfterDestroy);
         var r = Run("Stop-XenDomain guest1 -PassThru");
         Assert.Empty(r.Errors);
-        Assert.Contains("shutdown -w guest1", Xl.Calls);
+        Assert.Contains("shutdown -w 1", Xl.Calls);
         dynamic d = Assert.Single(r.Output);
         Assert.Equal(("guest1", "Shutdown"), ((string)d.Name, Text(d.State)));
     }
@@ -87,13 +87,13 @@ public sealed class LifecycleTests : EngineTest
     public void AnHvmGuestWithoutPvDriversGetsTheAcpiFallback()
     {
         Xl.Map("list", "xl-list-hvm1")
-          .MapText("shutdown -w hvm1", "", "PV control interface not available: external graceful shutdown not possible.\nUse \"-F\" to fallback to ACPI power event.\n", 1)
-          .MapText("shutdown -F -w hvm1", "", "Shutting down domain 5\n")
-          .After("shutdown -F -w hvm1", "list", AfterDestroy);
+          .MapText("shutdown -w 5", "", "PV control interface not available: external graceful shutdown not possible.\nUse \"-F\" to fallback to ACPI power event.\n", 1)
+          .MapText("shutdown -F -w 5", "", "Shutting down domain 5\n")
+          .After("shutdown -F -w 5", "list", AfterDestroy);
         var r = Run("Stop-XenDomain hvm1 -Verbose -PassThru");
         Assert.Empty(r.Errors);
         // The last list makes sure that no new instance came (xl's daemon log cannot tell here).
-        Assert.Equal(new[] { "list", "shutdown -w hvm1", "shutdown -F -w hvm1", "list", "list" }, Xl.Calls);
+        Assert.Equal(new[] { "list -v", "shutdown -w 5", "shutdown -F -w 5", "list -v", "list -v" }, Xl.Calls);
         Assert.Equal("---s--", (string)Prop(Assert.Single(r.Output), "StateText")!);
         Assert.Contains(r.Verbose, v => v.Contains("ACPI", StringComparison.Ordinal));
     }
@@ -101,7 +101,7 @@ public sealed class LifecycleTests : EngineTest
     [Fact]
     public void AGuestThatIgnoresShutdownTimesOutAndForceDestroysIt()
     {
-        Xl.Sleep("shutdown -w guest1", 30);
+        Xl.Sleep("shutdown -w 1", 30);
         var r = Run("Stop-XenDomain guest1 -Timeout 1");
         var e = Assert.Single(r.Errors);
         Assert.Equal("XenStopTimeout,XenPS.Commands.StopXenDomainCommand", e.FullyQualifiedErrorId);
@@ -152,8 +152,8 @@ public sealed class LifecycleTests : EngineTest
             "Action for shutdown reason code 1 is restart", "Domain 1 needs to be cleaned up: destroying the domain", "Done. Rebooting now",
             "Waiting for domain guest1 (domid 2) to die [pid 282]");
         Xl.MapText("list", ListGuest1 + Guest1Row(1))
-          .MapText("shutdown -w guest1", "", "Shutting down domain 1\nWaiting for 1 domains\nDomain 1 has been shut down, reason code 1\n")
-          .AfterText("shutdown -w guest1", "list", ListGuest1 + Guest1Row(2))
+          .MapText("shutdown -w 1", "", "Shutting down domain 1\nWaiting for 1 domains\nDomain 1 has been shut down, reason code 1\n")
+          .AfterText("shutdown -w 1", "list", ListGuest1 + Guest1Row(2))
           .MapText("destroy 2", "").AfterText("destroy 2", "list", ListGuest1);
         var r = Run($"Stop-XenDomain guest1 -Timeout 0 -Verbose -PassThru -Force:${force.ToString().ToLowerInvariant()}");
         Assert.Contains(r.Verbose, v => v.Contains("guest1 restarted as id 2 instead of shutting down.", StringComparison.Ordinal));
@@ -201,7 +201,7 @@ public sealed class LifecycleTests : EngineTest
         var r = Run("Remove-XenDomain guest1 -Confirm:$false");
         Assert.Empty(r.Errors);
         var after = Xl.TimedCalls.SkipWhile(c => c.Arguments != "destroy 1").Skip(1).ToList();
-        Assert.All(after, c => Assert.Equal("list", c.Arguments));
+        Assert.All(after, c => Assert.Equal("list -v", c.Arguments));
         // One list sees instance 1 gone; then the name is looked for: once when the log says "destroyed"; otherwise
         // every second until a look begins the settle time later (a loaded machine fits fewer looks in it).
         if (destroyedInLog)
@@ -218,10 +218,10 @@ public sealed class LifecycleTests : EngineTest
     [Fact]
     public void NoWaitOnlyAsks()
     {
-        Xl.MapText("shutdown guest1", "");
+        Xl.MapText("shutdown 1", "");
         var r = Run("Stop-XenDomain guest1 -NoWait");
         Assert.Empty(r.Errors);
-        Assert.Equal(new[] { "list", "shutdown guest1" }, Xl.Calls);
+        Assert.Equal(new[] { "list -v", "shutdown 1" }, Xl.Calls);
         var both = Assert.Single(Run("Stop-XenDomain guest1 -NoWait -Force").Errors);
         Assert.Equal("XenInvalidArgumentCombination,XenPS.Commands.StopXenDomainCommand", both.FullyQualifiedErrorId);
     }
@@ -233,11 +233,11 @@ public sealed class LifecycleTests : EngineTest
                            "Domain-0                                     0  1024     2     r-----     573.4\n" +
                            "a                                            3   128     1     -b----       1.0\n" +
                            "b                                            4   128     1     -b----       1.0\n");
-        Xl.MapText("pause a", "", "libxl: error: something went wrong\n", 1).MapText("pause b", "");
+        Xl.MapText("pause 3", "", "libxl: error: something went wrong\n", 1).MapText("pause 4", "");
         var r = Run("Suspend-XenDomain a, b, nosuch");
         Assert.True(r.Errors.Count == 2, string.Join("\n", r.Errors) + "\n" + string.Join("\n", Xl.Calls));
         Assert.Equal(("nosuch", "XenDomainNotFound,XenPS.Commands.SuspendXenDomainCommand"), ((string)r.Errors[0].TargetObject, r.Errors[0].FullyQualifiedErrorId));
         Assert.Equal(("a", "XenCommandFailed,XenPS.Commands.SuspendXenDomainCommand"), ((string)r.Errors[1].TargetObject, r.Errors[1].FullyQualifiedErrorId));
-        Assert.Contains("pause b", Xl.Calls);
+        Assert.Contains("pause 4", Xl.Calls);
     }
 }

@@ -41,12 +41,13 @@ public sealed class XenLogReader
     /// <summary>The label of a log in messages and in <see cref="XenLogEntry.Path"/>.</summary>
     public static string SourceOf(XenLogKind kind, string? name) => PathOf(kind, name) ?? "xl dmesg";
 
+    /// <summary>A per-domain log is a file named after the domain: the name must follow <see cref="XenDomainName"/>'s
+    /// rule (XenInvalidDomainName otherwise).</summary>
     internal static void ValidateName(string? name)
     {
         if (string.IsNullOrEmpty(name))
             throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument, "The xl, device model and console logs belong to a domain: give its -Name.");
-        if (name!.Any(c => c == '/' || char.IsControl(c)) || name == "." || name == "..")
-            throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument, $"'{name}' cannot be a domain name (no '/' or control characters).");
+        XenDomainName.Validate(name);
     }
 
     /// <summary>The whole log, or its last <paramref name="tail"/> lines.</summary>
