@@ -9,7 +9,8 @@ namespace XenPS.Infrastructure;
 /// <summary>
 /// Selects domains by name or id, and reports what matched nothing: a literal name or an id that matches nothing is an
 /// error; a wildcard that matches nothing is not. A name is always a name, also when it is all digits (ids come by
-/// -Id). Wildcards match without regard to case, as everywhere in PowerShell. A literal name:
+/// -Id). Wildcards match without regard to case, as everywhere in PowerShell; a name that is exactly a domain's name
+/// is taken literally, even with wildcard characters in it. A literal name:
 /// <list type="bullet">
 /// <item><see cref="Select"/> (the Get- commands, which change nothing): the domain of exactly that name, else the
 /// domains whose name differs only in case (the output shows their real names);</item>
@@ -39,7 +40,9 @@ internal static class DomainFilter
 
         foreach (var name in names ?? Array.Empty<string>())
         {
-            if (WildcardPattern.ContainsWildcardCharacters(name))
+            // A name that is exactly a domain's name is that domain, also when it holds wildcard characters (a
+            // domain made with plain xl may be named "x[1]"; piped from Get-XenDomain, its name must find it).
+            if (WildcardPattern.ContainsWildcardCharacters(name) && !all.Any(d => string.Equals(d.Name, name, StringComparison.Ordinal)))
             {
                 var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
                 foreach (var d in all.Where(d => pattern.IsMatch(d.Name))) Add(d);
