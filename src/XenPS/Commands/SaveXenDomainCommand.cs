@@ -49,7 +49,7 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
     {
         var fs = new HostFileSystem(xl.Host, Output);
         var path = Path.TrimEnd('/').Length == 0 ? "/" : Path;
-        if (Path.EndsWith("/", StringComparison.Ordinal) || Await(IsDirectoryAsync(xl, path)))
+        if (Path.EndsWith("/", StringComparison.Ordinal) || Await(fs.IsDirectoryAsync(path, CancelToken)))
         {
             // The file is named after the domain: only a name that can name a file (XenDomainName).
             if (XenDomainName.Problem(domain.Name) is { } problem)
@@ -80,22 +80,10 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
             ComputerName = xl.Host.ComputerName,
             Name = domain.Name,
             Path = path,
-            SizeBytes = Await(SizeAsync(xl, path)),
+            SizeBytes = Await(fs.FileSizeAsync(path, CancelToken)),
             SavedAt = started,
             KeptRunning = KeepRunning,
         });
         return null;
-    }
-
-    private async System.Threading.Tasks.Task<bool> IsDirectoryAsync(XlClient xl, string path)
-    {
-        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"[ -d {path} ]"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
-        return r.ExitCode == 0;
-    }
-
-    private async System.Threading.Tasks.Task<long?> SizeAsync(XlClient xl, string path)
-    {
-        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"wc -c < {path}"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
-        return r.ExitCode == 0 && long.TryParse(r.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
     }
 }
