@@ -7,6 +7,9 @@ namespace XenPS.Tests;
 /// <summary>
 /// A fake `xl` for engine tests: a sh script that looks its arguments up in a table and replays a real capture
 /// from the lab (stdout, stderr, exit code), and logs every call. Put first on PATH by <see cref="FakeXlScope"/>.
+/// XenPS lists domains with `xl list -v` (the UUID column): whatever a test gives for "list" is also given for
+/// "list -v", with the UUID column xl -v adds (<see cref="WithUuids"/>: a UUID per name, the same across instances of
+/// a name, as xl keeps it across restarts), unless the test gives "list -v" itself.
 /// </summary>
 public sealed class FakeXl : IDisposable
 {
@@ -33,11 +36,13 @@ public sealed class FakeXl : IDisposable
     private readonly Dictionary<string, List<(string Arguments, string BasePath)>> _then = new(StringComparer.Ordinal);
 
     /// <summary>After a call with <paramref name="arguments"/>, later calls with <paramref name="thenArguments"/> replay
-    /// <paramref name="thenCapture"/> (state changes: after "destroy guest1", "list" no longer shows guest1).</summary>
+    /// <paramref name="thenCapture"/> (state changes: after "destroy 1", "list" no longer shows guest1).</summary>
     public FakeXl After(string arguments, string thenArguments, string thenCapture)
     {
         if (!_then.TryGetValue(arguments, out var list)) _then[arguments] = list = new List<(string, string)>();
-        list.Add((thenArguments, Path.Combine(Captures, thenCapture)));
+        var basePath = Path.Combine(Captures, thenCapture);
+        list.Add((thenArguments, basePath));
+        if (thenArguments == "list") list.Add(("list -v", WithUuids(basePath)));
         Write();
         return this;
     }
@@ -51,8 +56,47 @@ public sealed class FakeXl : IDisposable
         File.WriteAllText(basePath + ".rc", exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (!_then.TryGetValue(arguments, out var list)) _then[arguments] = list = new List<(string, string)>();
         list.Add((thenArguments, basePath));
+        if (thenArguments == "list") list.Add(("list -v", WithUuids(basePath)));
         Write();
         return this;
+    }
+
+    private readonly HashSet<string> _explicitVerbose = new(StringComparer.Ordinal);
+
+    /// <summary>Sets a static answer; "list" also sets "list -v" (derived), unless the test set "list -v" itself.</summary>
+    private void SetMap(string arguments, string basePath)
+    {
+        _map[arguments] = basePath;
+        if (arguments == "list -v") _explicitVerbose.Add(arguments);
+        if (arguments == "list" && !_explicitVerbose.Contains("list -v")) _map["list -v"] = WithUuids(basePath);
+    }
+
+    /// <summary>A deterministic UUID for a domain name (all zeros for Domain-0, as xl shows it).</summary>
+    public static Guid UuidOf(string name) => name == "Domain-0"
+        ? Guid.Empty
+        : new Guid(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(name)));
+
+    private static readonly System.Text.RegularExpressions.Regex Row = new(
+        @"^(?<name>.*\S)\s+\d+\s+\d+\s+\d+\s+[r-][b-][p-][s-][-rscwS?][d-]\s+\d+\.\d\s*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>An xl list table as xl list -v prints it: the header and every row get the UUID, reason code and
+    /// security label columns (" %s %8s %16s"), the UUID from <see cref="UuidOf"/>. Returns the base path of the copy.</summary>
+    public string WithUuids(string basePath)
+    {
+        var copy = Path.Combine(Directory, "verbose-" + _files++);
+        var lines = File.ReadAllText(basePath + ".stdout").Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.StartsWith("Name", StringComparison.Ordinal) && line.Contains("VCPUs", StringComparison.Ordinal))
+                lines[i] = line.TrimEnd() + "   UUID                            Reason-Code\tSecurity Label";
+            else if (Row.Match(line) is { Success: true } m)
+                lines[i] = line.TrimEnd() + " " + UuidOf(m.Groups["name"].Value.Trim()).ToString("D") + " " + "-".PadLeft(8) + " " + "-".PadLeft(16);
+        }
+        File.WriteAllText(copy + ".stdout", string.Join("\n", lines));
+        File.Copy(basePath + ".stderr", copy + ".stderr");
+        File.Copy(basePath + ".rc", copy + ".rc");
+        return copy;
     }
 
     private static string Key(string arguments) => new(arguments.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
@@ -60,7 +104,7 @@ public sealed class FakeXl : IDisposable
     /// <summary>Replays capture <paramref name="capture"/> (a name under Data/xl-captures) for these exact arguments.</summary>
     public FakeXl Map(string arguments, string capture)
     {
-        _map[arguments] = Path.Combine(Captures, capture);
+        SetMap(arguments, Path.Combine(Captures, capture));
         Write();
         return this;
     }
@@ -73,7 +117,7 @@ public sealed class FakeXl : IDisposable
         File.WriteAllText(basePath + ".stdout", stdout);
         File.WriteAllText(basePath + ".stderr", stderr);
         File.WriteAllText(basePath + ".rc", exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _map[arguments] = basePath;
+        SetMap(arguments, basePath);
         Write();
         return this;
     }
@@ -102,7 +146,9 @@ public sealed class FakeXl : IDisposable
     /// ssh, which sets XENPS_FAKE_HOST); wins over <see cref="MapText"/>.</summary>
     public FakeXl MapTextOn(string host, string arguments, string stdout, string stderr = "", int exitCode = 0)
     {
-        _hostMap[host + "|" + arguments] = Custom(stdout, stderr, exitCode);
+        var basePath = Custom(stdout, stderr, exitCode);
+        _hostMap[host + "|" + arguments] = basePath;
+        if (arguments == "list") _hostMap[host + "|list -v"] = WithUuids(basePath);
         Write();
         return this;
     }
@@ -110,7 +156,9 @@ public sealed class FakeXl : IDisposable
     /// <summary>Replays a capture for these arguments on <paramref name="host"/>.</summary>
     public FakeXl MapOn(string host, string arguments, string capture)
     {
-        _hostMap[host + "|" + arguments] = Path.Combine(Captures, capture);
+        var basePath = Path.Combine(Captures, capture);
+        _hostMap[host + "|" + arguments] = basePath;
+        if (arguments == "list") _hostMap[host + "|list -v"] = WithUuids(basePath);
         Write();
         return this;
     }
@@ -121,7 +169,9 @@ public sealed class FakeXl : IDisposable
     {
         var trigger = host + "|" + arguments;
         if (!_hostThen.TryGetValue(trigger, out var list)) _hostThen[trigger] = list = new List<(string, string)>();
-        list.Add((Key(thenHost + "|" + thenArguments), Custom(stdout, stderr, exitCode)));
+        var basePath = Custom(stdout, stderr, exitCode);
+        list.Add((Key(thenHost + "|" + thenArguments), basePath));
+        if (thenArguments == "list") list.Add((Key(thenHost + "|list -v"), WithUuids(basePath)));
         Write();
         return this;
     }

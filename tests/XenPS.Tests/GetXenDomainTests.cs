@@ -31,7 +31,7 @@ public sealed class GetXenDomainTests : EngineTest
     public void VerboseShowsTheCommandLineAndDebugTheRawOutput()
     {
         var r = Run("Get-XenDomain -Verbose -Debug -ErrorAction Stop");
-        Assert.Contains(r.Verbose, v => v == "Running: " + Xl.ScriptPath + " list" || v == "Running: xl list");
+        Assert.Contains(r.Verbose, v => v == "Running: " + Xl.ScriptPath + " list -v" || v == "Running: xl list -v");
         var debug = Assert.Single(r.Debug);
         Assert.Contains("exit code 0", debug, StringComparison.Ordinal);
         Assert.Contains("guest1                                       1   128     1     --p---      22.4", debug, StringComparison.Ordinal);
@@ -57,7 +57,7 @@ public sealed class GetXenDomainTests : EngineTest
     [Fact]
     public void CtrlCStopsTheCommandAndKillsXl()
     {
-        Xl.Sleep("list", 60);
+        Xl.Sleep("list -v", 60);
         using var ps = PowerShell.Create();
         ps.Runspace = Engine.Runspace;
         ps.AddCommand("Get-XenDomain");

@@ -16,7 +16,7 @@ public sealed class LifecycleTests : EngineTest
         Run("Stop-XenDomain guest1 -WhatIf; Remove-XenDomain guest1 -WhatIf");
         Assert.Contains("What if: Performing the operation \"Shut down (xl shutdown)\" on target \"guest1 (id 1) on localhost\".", Host.Text, StringComparison.Ordinal);
         Assert.Contains("on target \"guest1 (id 1) on localhost\"", Host.Text, StringComparison.Ordinal);
-        Assert.All(Xl.Calls, c => Assert.Equal("list", c));
+        Assert.All(Xl.Calls, c => Assert.Equal("list -v", c));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class LifecycleTests : EngineTest
     [Fact]
     public void AGuestThatIgnoresShutdownTimesOutAndForceDestroysIt()
     {
-        Xl.Sleep("shutdown -w guest1", 30);
+        Xl.Sleep("shutdown -w 1", 30);
         var r = Run("Stop-XenDomain guest1 -Timeout 1");
         var e = Assert.Single(r.Errors);
         Assert.Equal("XenStopTimeout,XenPS.Commands.StopXenDomainCommand", e.FullyQualifiedErrorId);
@@ -91,8 +91,8 @@ public sealed class LifecycleTests : EngineTest
             "Action for shutdown reason code 1 is restart", "Domain 1 needs to be cleaned up: destroying the domain", "Done. Rebooting now",
             "Waiting for domain guest1 (domid 2) to die [pid 282]");
         Xl.MapText("list", ListGuest1 + Guest1Row(1))
-          .MapText("shutdown -w guest1", "", "Shutting down domain 1\nWaiting for 1 domains\nDomain 1 has been shut down, reason code 1\n")
-          .AfterText("shutdown -w guest1", "list", ListGuest1 + Guest1Row(2))
+          .MapText("shutdown -w 1", "", "Shutting down domain 1\nWaiting for 1 domains\nDomain 1 has been shut down, reason code 1\n")
+          .AfterText("shutdown -w 1", "list", ListGuest1 + Guest1Row(2))
           .MapText("destroy 2", "").AfterText("destroy 2", "list", ListGuest1);
         var r = Run($"Stop-XenDomain guest1 -Timeout 0 -Verbose -PassThru -Force:${force.ToString().ToLowerInvariant()}");
         Assert.Contains(r.Verbose, v => v.Contains("guest1 restarted as id 2 instead of shutting down.", StringComparison.Ordinal));
@@ -140,7 +140,7 @@ public sealed class LifecycleTests : EngineTest
         var r = Run("Remove-XenDomain guest1 -Confirm:$false");
         Assert.Empty(r.Errors);
         var after = Xl.TimedCalls.SkipWhile(c => c.Arguments != "destroy 1").Skip(1).ToList();
-        Assert.All(after, c => Assert.Equal("list", c.Arguments));
+        Assert.All(after, c => Assert.Equal("list -v", c.Arguments));
         // One list sees instance 1 gone; then the name is looked for: once when the log says "destroyed"; otherwise
         // every second until a look begins the settle time later (a loaded machine fits fewer looks in it).
         if (destroyedInLog)

@@ -13,7 +13,7 @@ namespace XenPS.Tests;
 /// </summary>
 public sealed class MigrationTests : EngineTest
 {
-    private const string Migrate = "migrate -s ssh -o BatchMode=yes guest1 dst";
+    private const string Migrate = "migrate -s ssh -o BatchMode=yes 1 dst";
     private readonly string _tmp;
 
     public MigrationTests()
@@ -84,16 +84,16 @@ public sealed class MigrationTests : EngineTest
     [Fact]
     public void WithoutLiveTheGuestIsSavedPausedIntoXlRestoreAndOnlyThenDestroyed()
     {
-        Xl.MapTextOn("src", "save -p guest1 /dev/stdout", "STREAM", "Saving to /dev/stdout new xl format (info 0x3/0x0/853)\nxc: info: Saving domain 2, type x86 PV\n")
+        Xl.MapTextOn("src", "save -p 1 /dev/stdout", "STREAM", "Saving to /dev/stdout new xl format (info 0x3/0x0/853)\nxc: info: Saving domain 2, type x86 PV\n")
           .MapTextOn("dst", "restore /dev/stdin", "", "Loading new save file /dev/stdin (new xl fmt info 0x3/0x0/853)\nxc: progress: Frames: 16384/32768   50%\nxc: info: Restore successful\n")
-          .MapTextOn("src", "destroy guest1", "");
-        Moves("destroy guest1");
+          .MapTextOn("src", "destroy 1", "");
+        Moves("destroy 1");
         var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Wait -Verbose -Confirm:$false");
         Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
         Assert.Equal("dst", (string)Prop(Assert.Single(r.Output), "ComputerName")!);
         var calls = Xl.HostCalls.ToList();
-        Assert.True(calls.IndexOf("src|save -p guest1 /dev/stdout") < calls.IndexOf("src|destroy guest1"));
-        Assert.True(calls.IndexOf("dst|restore /dev/stdin") < calls.IndexOf("src|destroy guest1"));
+        Assert.True(calls.IndexOf("src|save -p 1 /dev/stdout") < calls.IndexOf("src|destroy 1"));
+        Assert.True(calls.IndexOf("dst|restore /dev/stdin") < calls.IndexOf("src|destroy 1"));
         Assert.DoesNotContain(calls, c => c.Contains("migrate", StringComparison.Ordinal));
         // Every line of xl goes to Verbose; the progress bar shows the latest one when it is redrawn.
         Assert.Contains("xc: progress: Frames: 16384/32768   50%", r.Verbose);
@@ -103,14 +103,14 @@ public sealed class MigrationTests : EngineTest
     [Fact]
     public void AFailedRestoreResumesTheGuestAtTheSource()
     {
-        Xl.MapTextOn("src", "save -p guest1 /dev/stdout", "STREAM", "Saving to /dev/stdout\n")
+        Xl.MapTextOn("src", "save -p 1 /dev/stdout", "STREAM", "Saving to /dev/stdout\n")
           .MapTextOn("dst", "restore /dev/stdin", "", "xc: error: Failed to read Record Header from stream (0 = Success): Internal error\n", 1)
-          .MapTextOn("src", "unpause guest1", "");
+          .MapTextOn("src", "unpause 1", "");
         var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
         var e = Assert.Single(r.Errors);
         Assert.Equal("XenMigrationFailed,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
-        Assert.Contains("src|unpause guest1", Xl.HostCalls);
-        Assert.DoesNotContain("src|destroy guest1", Xl.HostCalls);
+        Assert.Contains("src|unpause 1", Xl.HostCalls);
+        Assert.DoesNotContain("src|destroy 1", Xl.HostCalls);
         Assert.Contains("Failed to read Record Header", e.Exception.Message, StringComparison.Ordinal);
         Assert.Contains("'guest1' still runs on 'src'", e.Exception.Message, StringComparison.Ordinal);
     }
@@ -175,7 +175,7 @@ public sealed class MigrationTests : EngineTest
     [Fact]
     public void DestinationAddressCarriesItsUserAndPortIntoTheSshCommandAndASessionCanBeTheDestination()
     {
-        const string migrate = "migrate -s ssh -o BatchMode=yes -l root -p 2222 guest1 peer";
+        const string migrate = "migrate -s ssh -o BatchMode=yes -l root -p 2222 1 peer";
         Xl.MapTextOn("peer", "info host", "dst\n").MapTextOn("src", migrate, "", "Migration successful.\n");
         Moves(migrate);
         var r = Run("$d = Connect-XenHost dst; Move-XenDomain guest1 -ComputerName src -Destination $d -DestinationAddress root@peer:2222 -Live -Confirm:$false");
@@ -191,7 +191,7 @@ public sealed class MigrationTests : EngineTest
         var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -WhatIf");
         Assert.Empty(r.Errors);
         Assert.Contains("Move to dst live (xl migrate)", Host.Text, StringComparison.Ordinal);
-        Assert.Equal(new[] { "src|list" }, Xl.HostCalls);
+        Assert.Equal(new[] { "src|list -v" }, Xl.HostCalls);
     }
 
     [Fact]
@@ -208,8 +208,8 @@ public sealed class MigrationTests : EngineTest
     {
         var path = Path.Combine(_tmp, "guest1.save");
         File.WriteAllText(path, "checkpoint");
-        Xl.MapText("save guest1 " + path, "", "Saving to " + path + " new xl format (info 0x3/0x0/853)\n")
-          .After("save guest1 " + path, "list", "xl-list-after-destroy")
+        Xl.MapText("save 1 " + path, "", "Saving to " + path + " new xl format (info 0x3/0x0/853)\n")
+          .After("save 1 " + path, "list", "xl-list-after-destroy")
           .MapText("restore " + path, "", "Loading new save file " + path + " (new xl fmt info 0x3/0x0/853)\n")
           .After("restore " + path, "list", "xl-list-after-create");
 
@@ -220,7 +220,7 @@ public sealed class MigrationTests : EngineTest
         Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
         dynamic restored = Assert.Single(r.Output);
         Assert.Equal(("guest1", "localhost"), ((string)restored.Name, (string)restored.ComputerName));
-        Assert.Contains("save guest1 " + path, Xl.Calls);
+        Assert.Contains("save 1 " + path, Xl.Calls);
         Assert.Contains("restore " + path, Xl.Calls);
     }
 
@@ -228,7 +228,7 @@ public sealed class MigrationTests : EngineTest
     public void SaveToADirectoryNamesTheFileAfterTheDomainAndReturnsACheckpoint()
     {
         var path = Path.Combine(_tmp, "guest1.save");
-        Xl.MapText("save -c guest1 " + path, "", "Saving to " + path + "\n");
+        Xl.MapText("save -c 1 " + path, "", "Saving to " + path + "\n");
         var r = Run($"Save-XenDomain guest1 -Path {_tmp} -KeepRunning -Confirm:$false");
         Assert.Empty(r.Errors);
         dynamic checkpoint = Assert.Single(r.Output);

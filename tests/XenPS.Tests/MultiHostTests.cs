@@ -44,7 +44,7 @@ public sealed class MultiHostTests : EngineTest
         Assert.Empty(r.Errors);
         var rows = r.Output.Select(o => (string)Prop(o, "ComputerName")! + "/" + (string)Prop(o, "Name")!).OrderBy(x => x, StringComparer.Ordinal);
         Assert.Equal(new[] { "dom0a/Domain-0", "dom0a/guest1", "dom0b/Domain-0", "dom0b/guest1" }, rows);
-        Assert.Equal(new[] { "dom0a|list", "dom0b|list" }, Xl.HostCalls.OrderBy(c => c, StringComparer.Ordinal));
+        Assert.Equal(new[] { "dom0a|list -v", "dom0b|list -v" }, Xl.HostCalls.OrderBy(c => c, StringComparer.Ordinal));
     }
 
     [Theory]
@@ -156,18 +156,18 @@ public sealed class MultiHostTests : EngineTest
         var record = r.Output.Select(o => o.BaseObject).OfType<ErrorRecord>().Single();
         Assert.Equal("XenSessionAndComputerName,XenPS.Commands.GetXenDomainCommand", record.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, record.CategoryInfo.Category);
-        Assert.DoesNotContain("dom0a|list", Xl.HostCalls);
+        Assert.DoesNotContain("dom0a|list -v", Xl.HostCalls);
     }
 
     [Fact]
     public void DomainsFromManyHostsAreActedOnEachOnItsOwnHost()
     {
-        Xl.MapText("pause guest1", "");
+        Xl.MapText("pause 1", "");
         var r = Run("Get-XenDomain -ComputerName dom0a, dom0b -Name guest1 | Suspend-XenDomain");
         Assert.Empty(r.Errors);
-        Assert.Contains("dom0a|pause guest1", Xl.HostCalls);
-        Assert.Contains("dom0b|pause guest1", Xl.HostCalls);
-        Assert.DoesNotContain("localhost|pause guest1", Xl.HostCalls);
+        Assert.Contains("dom0a|pause 1", Xl.HostCalls);
+        Assert.Contains("dom0b|pause 1", Xl.HostCalls);
+        Assert.DoesNotContain("localhost|pause 1", Xl.HostCalls);
 
         // With -Session, the piped ComputerName picks the session of that name.
         r = Run("$s = Connect-XenHost dom0a, dom0b; Get-XenDomain -Session $s -Name guest1 | Resume-XenDomain -Session $s -WhatIf");

@@ -13,7 +13,7 @@ Describe 'Fan-out to many hosts' {
     It 'merges the domains of several hosts, each stamped with its ComputerName' {
         $rows = Get-XenDomain -ComputerName dom0a, dom0b | ForEach-Object { "$($_.ComputerName)/$($_.Name)" } | Sort-Object
         $rows | Should -Be @('dom0a/Domain-0', 'dom0a/guest1', 'dom0b/Domain-0', 'dom0b/guest1')
-        Get-FakeXlHostCall | Sort-Object | Should -Be @('dom0a|list', 'dom0b|list')
+        Get-FakeXlHostCall | Sort-Object | Should -Be @('dom0a|list -v', 'dom0b|list -v')
     }
 
     It '<Command> fans out to two hosts' -TestCases @(
@@ -36,9 +36,9 @@ Describe 'Fan-out to many hosts' {
     }
 
     It 'acts on piped domains on the host each came from' {
-        Set-FakeXl 'pause guest1'
+        Set-FakeXl 'pause 1'
         Get-XenDomain -ComputerName dom0a, dom0b -Name guest1 | Suspend-XenDomain
-        Get-FakeXlHostCall | Where-Object { $_ -like '*pause*' } | Sort-Object | Should -Be @('dom0a|pause guest1', 'dom0b|pause guest1')
+        Get-FakeXlHostCall | Where-Object { $_ -like '*pause*' } | Sort-Object | Should -Be @('dom0a|pause 1', 'dom0b|pause 1')
     }
 
     It 'every cmdlet that reaches a host takes -ComputerName and -Session' {
@@ -114,7 +114,7 @@ Describe 'Move-XenDomain' {
     AfterEach { Remove-FakeXl }
 
     It 'migrates live with xl migrate and returns the domain from the destination' {
-        $migrate = 'migrate -s ssh -o BatchMode=yes guest1 dst'
+        $migrate = 'migrate -s ssh -o BatchMode=yes 1 dst'
         Set-FakeXl $migrate -ComputerName src -Stderr (Get-Capture 'multihost/migrate-pvh1-live.stderr')
         Add-FakeXlTransition -ComputerName src -After $migrate -ThenComputerName src -Arguments 'list' -Stdout (New-XlListText)
         Add-FakeXlTransition -ComputerName src -After $migrate -ThenComputerName dst -Arguments 'list' -Stdout (New-XlListText @(, @('guest1', 3, '-b----')))
@@ -127,13 +127,13 @@ Describe 'Move-XenDomain' {
     }
 
     It 'resumes the guest at the source when the restore fails (XenMigrationFailed)' {
-        Set-FakeXl 'save -p guest1 /dev/stdout' -ComputerName src -Stdout 'STREAM' -Stderr "Saving to /dev/stdout`n"
+        Set-FakeXl 'save -p 1 /dev/stdout' -ComputerName src -Stdout 'STREAM' -Stderr "Saving to /dev/stdout`n"
         Set-FakeXl 'restore /dev/stdin' -ComputerName dst -Stderr "xc: error: Failed to read Record Header from stream (0 = Success): Internal error`n" -ExitCode 1
-        Set-FakeXl 'unpause guest1' -ComputerName src
+        Set-FakeXl 'unpause 1' -ComputerName src
         Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'XenMigrationFailed,XenPS.Commands.MoveXenDomainCommand'
         $errors[0].Exception.Message | Should -Match "'guest1' still runs on 'src'"
-        Get-FakeXlHostCall | Should -Contain 'src|unpause guest1'
+        Get-FakeXlHostCall | Should -Contain 'src|unpause 1'
         Get-FakeXlHostCall | Should -Not -Contain 'src|destroy guest1'
     }
 

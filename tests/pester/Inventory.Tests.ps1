@@ -21,7 +21,7 @@ Describe 'Get-XenDomain' {
         $domains[0].ComputerName | Should -BeExactly 'localhost'
         $domains[1].Name | Should -BeExactly 'guest1'
         $domains[1].StateText | Should -BeExactly '--p---'
-        Get-FakeXlCall | Should -Be @('list')
+        Get-FakeXlCall | Should -Be @('list -v')
     }
 
     It 'selects <Script>' -TestCases @(
@@ -84,7 +84,7 @@ Describe 'Get-XenDomain' {
 
     It 'shows the command line in Verbose and the raw output in Debug' {
         $verbose = Get-XenDomain -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        $verbose.Message | Should -Contain 'Running: xl list'
+        $verbose.Message | Should -Contain 'Running: xl list -v'
         $DebugPreference = 'Continue'
         $debugRecords = Get-XenDomain 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }
         $debugRecords.Message | Should -Match 'exit code 0'

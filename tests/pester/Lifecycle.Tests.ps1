@@ -11,15 +11,15 @@ Describe 'Suspend-XenDomain and Resume-XenDomain' {
     AfterEach { Remove-FakeXl }
 
     It 'call xl pause and xl unpause on the resolved domain' {
-        Set-FakeXl 'pause guest1'
-        Set-FakeXl 'unpause guest1'
+        Set-FakeXl 'pause 1'
+        Set-FakeXl 'unpause 1'
         Suspend-XenDomain guest1
         Resume-XenDomain -Id 1
-        Get-FakeXlCall | Should -Be @('list', 'pause guest1', 'list', 'unpause guest1')
+        Get-FakeXlCall | Should -Be @('list -v', 'pause 1', 'list -v', 'unpause 1')
     }
 
     It 'refuse Domain-0 with XenDomain0Protected and go on with the others' {
-        Set-FakeXl 'pause guest1'
+        Set-FakeXl 'pause 1'
         $out = Get-XenDomain | Suspend-XenDomain -PassThru -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors.Count | Should -Be 1
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'XenDomain0Protected,XenPS.Commands.SuspendXenDomainCommand'
@@ -31,19 +31,19 @@ Describe 'Suspend-XenDomain and Resume-XenDomain' {
 
     It 'write one error per failed domain: XenCommandFailed for xl, XenDomainNotFound for a name' {
         Set-FakeXl 'list' -Stdout (New-XlListText @(@('a', 3, '-b----'), @('b', 4, '-b----')))
-        Set-FakeXl 'pause a' -Stderr "libxl: error: something went wrong`n" -ExitCode 1
-        Set-FakeXl 'pause b'
+        Set-FakeXl 'pause 3' -Stderr "libxl: error: something went wrong`n" -ExitCode 1
+        Set-FakeXl 'pause 4'
         Suspend-XenDomain a, b, nosuch -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors.Count | Should -Be 2
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'XenDomainNotFound,XenPS.Commands.SuspendXenDomainCommand'
         $errors[0].TargetObject | Should -BeExactly 'nosuch'
         $errors[1].FullyQualifiedErrorId | Should -BeExactly 'XenCommandFailed,XenPS.Commands.SuspendXenDomainCommand'
         $errors[1].TargetObject | Should -BeExactly 'a'
-        Get-FakeXlCall | Should -Contain 'pause b'
+        Get-FakeXlCall | Should -Contain 'pause 4'
     }
 
     It 'return nothing without -PassThru and the domain with it' {
-        Set-FakeXl 'unpause guest1'
+        Set-FakeXl 'unpause 1'
         Resume-XenDomain guest1 | Should -BeNullOrEmpty
         (Resume-XenDomain guest1 -PassThru).PSObject.TypeNames[0] | Should -BeExactly 'XenPS.XenDomain'
     }
@@ -71,31 +71,31 @@ Describe 'Stop-XenDomain' {
     AfterEach { Remove-FakeXl }
 
     It 'runs xl shutdown -w and waits until the domain is gone' {
-        Set-FakeXl 'shutdown -w guest1' -Stderr "Shutting down domain 1`nWaiting for 1 domains`nDomain 1 has been shut down, reason code 0`n"
-        Add-FakeXlTransition -After 'shutdown -w guest1' -Arguments 'list' -Capture 'xl-list-after-destroy'
+        Set-FakeXl 'shutdown -w 1' -Stderr "Shutting down domain 1`nWaiting for 1 domains`nDomain 1 has been shut down, reason code 0`n"
+        Add-FakeXlTransition -After 'shutdown -w 1' -Arguments 'list' -Capture 'xl-list-after-destroy'
         $stopped = Stop-XenDomain guest1 -PassThru
         $stopped.Name | Should -BeExactly 'guest1'
         "$($stopped.State)" | Should -BeExactly 'Shutdown'
-        Get-FakeXlCall | Should -Contain 'shutdown -w guest1'
+        Get-FakeXlCall | Should -Contain 'shutdown -w 1'
     }
 
     It 'shows the target with -WhatIf and changes nothing' {
         $whatIf = Stop-XenDomain guest1 -WhatIf 6>&1 | Out-String
-        Get-FakeXlCall | Should -Be @('list')
+        Get-FakeXlCall | Should -Be @('list -v')
     }
 
     It 'falls back to the ACPI power button for an HVM guest without PV drivers' {
         Set-FakeXl 'list' -Capture 'xl-list-hvm1'
-        Set-FakeXl 'shutdown -w hvm1' -Stderr "PV control interface not available: external graceful shutdown not possible.`nUse `"-F`" to fallback to ACPI power event.`n" -ExitCode 1
-        Set-FakeXl 'shutdown -F -w hvm1' -Stderr "Shutting down domain 5`n"
-        Add-FakeXlTransition -After 'shutdown -F -w hvm1' -Arguments 'list' -Capture 'xl-list-after-destroy'
+        Set-FakeXl 'shutdown -w 5' -Stderr "PV control interface not available: external graceful shutdown not possible.`nUse `"-F`" to fallback to ACPI power event.`n" -ExitCode 1
+        Set-FakeXl 'shutdown -F -w 5' -Stderr "Shutting down domain 5`n"
+        Add-FakeXlTransition -After 'shutdown -F -w 5' -Arguments 'list' -Capture 'xl-list-after-destroy'
         $verbose = Stop-XenDomain hvm1 -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        Get-FakeXlCall | Should -Contain 'shutdown -F -w hvm1'
+        Get-FakeXlCall | Should -Contain 'shutdown -F -w 5'
         ($verbose.Message -join "`n") | Should -Match 'ACPI'
     }
 
     It 'times out with XenStopTimeout (OperationTimeout) and destroys nothing without -Force' {
-        Set-FakeXl 'shutdown -w guest1' -SleepSeconds 30
+        Set-FakeXl 'shutdown -w 1' -SleepSeconds 30
         Stop-XenDomain guest1 -Timeout 1 -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'XenStopTimeout,XenPS.Commands.StopXenDomainCommand'
         $errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
@@ -104,7 +104,7 @@ Describe 'Stop-XenDomain' {
     }
 
     It 'destroys the domain after the timeout with -Force, with a warning' {
-        Set-FakeXl 'shutdown -w guest1' -SleepSeconds 30
+        Set-FakeXl 'shutdown -w 1' -SleepSeconds 30
         Set-FakeXl 'destroy 1'
         Add-FakeXlTransition -After 'destroy 1' -Arguments 'list' -Capture 'xl-list-after-destroy'
         Stop-XenDomain guest1 -Timeout 1 -Force -WarningVariable warnings -WarningAction SilentlyContinue
@@ -113,16 +113,16 @@ Describe 'Stop-XenDomain' {
     }
 
     It 'only asks with -NoWait, and refuses -NoWait with -Force (XenInvalidArgumentCombination)' {
-        Set-FakeXl 'shutdown guest1'
+        Set-FakeXl 'shutdown 1'
         Stop-XenDomain guest1 -NoWait
-        Get-FakeXlCall | Should -Be @('list', 'shutdown guest1')
+        Get-FakeXlCall | Should -Be @('list -v', 'shutdown 1')
         { Stop-XenDomain guest1 -NoWait -Force } | Should -Throw -ErrorId 'XenInvalidArgumentCombination,XenPS.Commands.StopXenDomainCommand'
     }
 
     It 'binds domains from Get-XenDomain by property name' {
-        Set-FakeXl 'shutdown guest1'
+        Set-FakeXl 'shutdown 1'
         Get-XenDomain guest1 | Stop-XenDomain -NoWait
-        Get-FakeXlCall | Should -Contain 'shutdown guest1'
+        Get-FakeXlCall | Should -Contain 'shutdown 1'
     }
 }
 
@@ -140,7 +140,7 @@ Describe 'Remove-XenDomain' {
 
     It 'changes nothing with -WhatIf' {
         Remove-XenDomain guest1 -WhatIf
-        Get-FakeXlCall | Should -Be @('list')
+        Get-FakeXlCall | Should -Be @('list -v')
     }
 
     It 'destroys an instance that comes back after the destroy too' {
@@ -169,10 +169,10 @@ Describe 'Set-XenDomain' {
     AfterEach { Remove-FakeXl }
 
     It 'sets memory in MiB and the number of VCPUs' {
-        Set-FakeXl 'mem-set guest1 100m'
-        Set-FakeXl 'vcpu-set guest1 2'
+        Set-FakeXl 'mem-set 1 100m'
+        Set-FakeXl 'vcpu-set 1 2'
         Set-XenDomain guest1 -MemoryMB 100 -VCpus 2 -Confirm:$false
-        Get-FakeXlCall | Should -Be @('list', 'mem-set guest1 100m', 'vcpu-set guest1 2')
+        Get-FakeXlCall | Should -Be @('list -v', 'mem-set 1 100m', 'vcpu-set 1 2')
     }
 
     It 'refuses too little memory with a parameter validation error' {
@@ -190,14 +190,14 @@ Describe 'Restart-XenDomain' {
     AfterEach { Remove-FakeXl }
 
     It 'runs xl reboot on the domain' {
-        Set-FakeXl 'reboot guest1'
+        Set-FakeXl 'reboot 1'
         Restart-XenDomain guest1 -Confirm:$false
-        Get-FakeXlCall | Should -Contain 'reboot guest1'
+        Get-FakeXlCall | Should -Contain 'reboot 1'
     }
 
     It 'changes nothing with -WhatIf' {
         Restart-XenDomain guest1 -WhatIf
-        Get-FakeXlCall | Should -Be @('list')
+        Get-FakeXlCall | Should -Be @('list -v')
     }
 
     It 'refuses a name that matches nothing with XenDomainNotFound' {
@@ -212,7 +212,7 @@ Describe 'Save-XenDomain and Restore-XenDomain' {
 
     It 'Save-XenDomain -WhatIf names the domain and writes nothing' {
         Save-XenDomain guest1 -Path (Join-Path $dir 'guest1.chk') -WhatIf
-        Get-FakeXlCall | Should -Be @('list')
+        Get-FakeXlCall | Should -Be @('list -v')
         Get-ChildItem $dir | Should -BeNullOrEmpty
     }
 

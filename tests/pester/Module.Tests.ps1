@@ -151,7 +151,7 @@ Describe 'Tab completion (TabExpansion2)' {
         Set-FakeXl 'list' -ComputerName dom0b -Stdout (New-XlListText @(, @('remote1', 4, '-b----')))
         $result = TabExpansion2 -inputScript 'Get-XenDomain -ComputerName dom0b r' -cursorColumn 35
         $result.CompletionMatches.CompletionText | Should -Be @('remote1')
-        Get-FakeXlHostCall | Should -Contain 'dom0b|list'
+        Get-FakeXlHostCall | Should -Contain 'dom0b|list -v'
     }
 
     It 'completes configuration names (stopped guests too) for <Command>' -TestCases @(

@@ -55,6 +55,7 @@ function New-FakeXl {
         Then      = [ordered]@{}
         Sleeps    = [ordered]@{}
         Files     = 0
+        ExplicitVerbose = $false
         Saved     = $saved
     }
     Copy-Item (Join-Path $script:FakeTools 'ssh') (Join-Path $dir 'ssh')
@@ -108,9 +109,39 @@ function Set-FakeXl {
     if ($SleepSeconds) { $script:Fake.Sleeps[$Arguments] = $SleepSeconds }
     else {
         $base = New-FakeOutput $Capture $Stdout $Stderr $ExitCode
-        if ($ComputerName) { $script:Fake.HostMap["$ComputerName|$Arguments"] = $base } else { $script:Fake.Map[$Arguments] = $base }
+        $pairs = @(, @($Arguments, $base))
+        # XenPS lists domains with `xl list -v`: an answer for "list" is also the answer for "list -v", with the
+        # UUID column xl adds, unless the test gives "list -v" itself (like FakeXl.cs in the engine tests).
+        if ($Arguments -eq 'list') { $pairs += , @('list -v', (ConvertTo-FakeXlVerbose $base)) }
+        foreach ($pair in $pairs) {
+            if ($ComputerName) { $script:Fake.HostMap["$ComputerName|$($pair[0])"] = $pair[1] }
+            elseif ($pair[0] -ne 'list -v' -or $Arguments -eq 'list -v' -or -not $script:Fake.ExplicitVerbose) { $script:Fake.Map[$pair[0]] = $pair[1] }
+        }
+        if ($Arguments -eq 'list -v' -and -not $ComputerName) { $script:Fake.ExplicitVerbose = $true }
     }
     Write-FakeXl
+}
+
+# A deterministic UUID for a domain name (all zeros for Domain-0, as xl shows it), as FakeXl.UuidOf.
+function Get-FakeXlUuid([string] $Name) {
+    if ($Name -eq 'Domain-0') { return [guid]::Empty.ToString('D') }
+    [guid]::new([Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes($Name))).ToString('D')
+}
+
+# A copy of an xl list answer as `xl list -v` prints it (UUID, reason code and security label columns).
+function ConvertTo-FakeXlVerbose([string] $Base) {
+    $copy = Join-Path $script:Fake.Directory "verbose-$($script:Fake.Files)"
+    $script:Fake.Files++
+    $row = '^(?<name>.*\S)\s+\d+\s+\d+\s+\d+\s+[r-][b-][p-][s-][-rscwS?][d-]\s+\d+\.\d\s*$'
+    $lines = [IO.File]::ReadAllText("$Base.stdout").Split("`n") | ForEach-Object {
+        if ($_.StartsWith('Name') -and $_.Contains('VCPUs')) { $_.TrimEnd() + "   UUID                            Reason-Code`tSecurity Label" }
+        elseif ($_ -match $row) { $_.TrimEnd() + ' ' + (Get-FakeXlUuid $Matches.name.Trim()) + ' ' + '-'.PadLeft(8) + ' ' + '-'.PadLeft(16) }
+        else { $_ }
+    }
+    [IO.File]::WriteAllText("$copy.stdout", ($lines -join "`n"))
+    Copy-Item "$Base.stderr" "$copy.stderr"
+    Copy-Item "$Base.rc" "$copy.rc"
+    $copy
 }
 
 <#
@@ -128,7 +159,12 @@ function Add-FakeXlTransition {
     $trigger = if ($ComputerName) { "$ComputerName|$After" } else { "*|$After" }
     $key = if ($ThenComputerName) { Get-FakeXlKey "$ThenComputerName|$Arguments" } else { Get-FakeXlKey $Arguments }
     if (-not $script:Fake.Then.Contains($trigger)) { $script:Fake.Then[$trigger] = [Collections.Generic.List[object]]::new() }
-    $script:Fake.Then[$trigger].Add(@($key, (New-FakeOutput $Capture $Stdout $Stderr $ExitCode)))
+    $base = New-FakeOutput $Capture $Stdout $Stderr $ExitCode
+    $script:Fake.Then[$trigger].Add(@($key, $base))
+    if ($Arguments -eq 'list') {
+        $verboseKey = if ($ThenComputerName) { Get-FakeXlKey "$ThenComputerName|list -v" } else { Get-FakeXlKey 'list -v' }
+        $script:Fake.Then[$trigger].Add(@($verboseKey, (ConvertTo-FakeXlVerbose $base)))
+    }
     Write-FakeXl
 }
 

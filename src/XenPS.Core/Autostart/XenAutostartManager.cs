@@ -80,6 +80,7 @@ public sealed class XenAutostartManager
     /// <summary>What Enable would change, for -WhatIf: a description per step (empty when nothing is to do).</summary>
     public async Task<AutostartPlan> PlanEnableAsync(string name, int order, CancellationToken ct)
     {
+        XenDomainName.Validate(name);
         if (order is < 0 or > 99) throw new ArgumentOutOfRangeException(nameof(order), order, "The order is 0 to 99.");
         var configDir = await XenPaths.GetConfigDirectoryAsync(_host, ct).ConfigureAwait(false);
         var configPath = configDir + "/" + name + ".cfg";

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using XenPS.Core;
 using XenPS.Core.Config;
 
 namespace XenPS;
@@ -411,6 +412,8 @@ public sealed class XenDomUConfig
         if (!Document.Contains("name")) Error("name is missing: xl refuses the config (\"Domain name must be specified.\")", "name");
         else if (Name is null) Error("name must be a single string, not a list", "name");
         else if (Name.Length == 0) Error("name is empty", "name");
+        else if (XenDomainName.Problem(Name) is { } nameProblem)
+            Error($"name {XenDomainName.Quote(Name)} {nameProblem}: XenPS starts no domain of that name ({XenDomainName.Rule})", "name");
 
         // type / builder
         var typeText = GetString("type");

@@ -44,7 +44,19 @@ public static class XenPaths
         return string.Equals(os, "FreeBSD", StringComparison.OrdinalIgnoreCase) ? FreeBsdConfigDirectory : LinuxConfigDirectory;
     }
 
-    /// <summary>The default configuration file of a domain: &lt;config dir&gt;/&lt;name&gt;.cfg.</summary>
-    public static async Task<string> GetDefaultConfigPathAsync(IXenHost host, string name, CancellationToken cancellationToken) =>
-        (await GetConfigDirectoryAsync(host, cancellationToken).ConfigureAwait(false)) + "/" + name + ".cfg";
+    /// <summary>The default configuration file of a domain: &lt;config dir&gt;/&lt;name&gt;.cfg. The name must follow
+    /// <see cref="XenDomainName"/>'s rule (XenInvalidDomainName otherwise, before the host is asked anything).</summary>
+    public static async Task<string> GetDefaultConfigPathAsync(IXenHost host, string name, CancellationToken cancellationToken)
+    {
+        XenDomainName.Validate(name);
+        return ConfigPathIn(await GetConfigDirectoryAsync(host, cancellationToken).ConfigureAwait(false), name);
+    }
+
+    /// <summary>&lt;directory&gt;/&lt;name&gt;.cfg, for a name that follows <see cref="XenDomainName"/>'s rule
+    /// (XenInvalidDomainName otherwise).</summary>
+    public static string ConfigPathIn(string directory, string name)
+    {
+        XenDomainName.Validate(name);
+        return directory.TrimEnd('/') + "/" + name + ".cfg";
+    }
 }

@@ -47,7 +47,6 @@ public sealed class NewDomUPlan
 /// </summary>
 public sealed class XenDomUProvisioner
 {
-    private static readonly Regex NamePattern = new(@"^[A-Za-z0-9][A-Za-z0-9._+@:-]{0,63}$", RegexOptions.CultureInvariant);
     private static readonly Regex MacPattern = new(@"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$", RegexOptions.CultureInvariant);
     private static readonly Regex BridgePattern = new(@"^[A-Za-z][A-Za-z0-9_.-]{0,14}$", RegexOptions.CultureInvariant);
 
@@ -66,22 +65,10 @@ public sealed class XenDomUProvisioner
 
     private IXenHost Host => _xl.Host;
 
-    /// <summary>Refuses what xl or a file name cannot carry: whitespace, quotes, '/', control characters, a leading
-    /// '-', and an all-digit name (xl would read it as a domain id).</summary>
-    public static void ValidateName(string name)
-    {
-        if (string.IsNullOrEmpty(name)) throw Invalid("XenInvalidDomainName", "A domain needs a name.");
-        if (!NamePattern.IsMatch(name) || name.All(char.IsDigit) || string.Equals(name, "Domain-0", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Invalid("XenInvalidDomainName",
-                $"'{Printable(name)}' cannot be a domain name: use 1 to 64 letters, digits and . _ + @ : - (starting with a letter or digit, not only digits, not Domain-0). Quotes, spaces, '/' and control characters cannot be carried by xl or by a file name.");
-        }
-    }
-
     /// <summary>Checks the request against the host and builds the plan. Changes nothing.</summary>
     public async Task<NewDomUPlan> PlanAsync(NewDomURequest r, CancellationToken ct)
     {
-        ValidateName(r.Name);
+        XenDomainName.Validate(r.Name);
         if (r.MemoryMB < 16) throw Invalid("XenInvalidArgument", $"-MemoryMB {r.MemoryMB} is too small: a guest needs at least 16 MiB.");
         if (r.VCpus < 1) throw Invalid("XenInvalidArgument", "A guest needs at least one vCPU.");
         if (r.Type == XenDomainType.Unknown) throw Invalid("XenInvalidArgument", "Choose -Type Hvm, Pvh or Pv.");
@@ -110,6 +97,7 @@ public sealed class XenDomUProvisioner
         var configPath = await configPathTask.ConfigureAwait(false);
         if (domains.Any(d => string.Equals(d.Name, r.Name, StringComparison.Ordinal)))
             throw Invalid("XenDomainExists", $"A domain named '{r.Name}' already runs on host '{Host.ComputerName}'.", XenErrorKind.ResourceExists);
+        var otherCase = domains.Where(d => string.Equals(d.Name, r.Name, StringComparison.OrdinalIgnoreCase)).Select(d => $"{XenDomainName.Display(d.Name)} (id {d.Id})").ToList();
         if (await _fs.ExistsAsync(configPath, ct).ConfigureAwait(false))
             throw Invalid("XenConfigExists", $"The configuration file {configPath} already exists on host '{Host.ComputerName}'. Start it with Start-XenDomain, or remove it first.", XenErrorKind.ResourceExists);
 
@@ -151,6 +139,8 @@ public sealed class XenDomUProvisioner
         if (errors.Count > 0) throw Invalid("XenConfigInvalid", "The configuration would not be valid: " + string.Join("; ", errors), XenErrorKind.InvalidData);
 
         var plan = new NewDomUPlan(r, config, configPath, diskTarget);
+        if (otherCase.Count > 0)
+            plan.Warnings.Add($"{string.Join(", ", otherCase)} already runs on host '{Host.ComputerName}': xl names are case-sensitive, so '{r.Name}' is another domain. Commands that take a name act only on the domain of exactly that name.");
         if (r.ZfsVolume is not null) plan.Steps.Add($"Create the ZFS volume {r.ZfsVolume} ({r.DiskSizeGB} GB): zfs create -V{r.DiskSizeGB}G -o volmode=dev {r.ZfsVolume}");
         else if (r.DiskPath is not null && r.DiskSizeGB is not null) plan.Steps.Add($"Create the sparse disk image {r.DiskPath} ({r.DiskSizeGB} GB)");
         plan.Steps.Add($"Write the configuration file {configPath}{(r.VncPassword is null ? string.Empty : " (mode 0600: it holds the VNC password)")}");
@@ -165,34 +155,39 @@ public sealed class XenDomUProvisioner
     public async Task<XenDomain?> ExecuteAsync(NewDomUPlan plan, bool verboseXl, CancellationToken ct)
     {
         var r = plan.Request;
-        var undo = new Stack<(string What, Func<Task> Action)>();
+        var undo = new Stack<(string What, Func<Task<bool>> Action)>();
         var step = string.Empty;
+        Exception? createFailure = null;
         try
         {
             if (r.ZfsVolume is not null)
             {
                 step = plan.Steps[0];
                 await _storage.CreateZfsVolumeAsync(r.ZfsVolume, r.DiskSizeGB!.Value, ct).ConfigureAwait(false);
-                undo.Push(($"destroyed the ZFS volume {r.ZfsVolume}", () => _storage.DestroyZfsVolumeAsync(r.ZfsVolume, CancellationToken.None)));
+                undo.Push(($"destroyed the ZFS volume {r.ZfsVolume}", () => Done(_storage.DestroyZfsVolumeAsync(r.ZfsVolume, CancellationToken.None))));
             }
             else if (r.DiskPath is not null && r.DiskSizeGB is not null)
             {
                 step = plan.Steps[0];
                 await _storage.CreateSparseFileAsync(r.DiskPath, r.DiskSizeGB.Value * 1024L * 1024L * 1024L, ct).ConfigureAwait(false);
-                undo.Push(($"deleted {r.DiskPath}", () => _fs.DeleteFileAsync(r.DiskPath, CancellationToken.None)));
+                undo.Push(($"deleted {r.DiskPath}", () => Done(_fs.DeleteFileAsync(r.DiskPath, CancellationToken.None))));
             }
 
             step = $"write {plan.ConfigPath}";
             await new XenConfigStore(Host, _output).SaveAsync(plan.Config, backup: false, ct).ConfigureAwait(false);
-            undo.Push(($"deleted {plan.ConfigPath}", () => _fs.DeleteFileAsync(plan.ConfigPath, CancellationToken.None)));
+            undo.Push(($"deleted {plan.ConfigPath}", () => Done(_fs.DeleteFileAsync(plan.ConfigPath, CancellationToken.None))));
 
             if (r.NoStart) return null;
             step = $"xl create {plan.ConfigPath}";
-            undo.Push(($"destroyed the domain {r.Name}", () => DestroyIfPresentAsync(r.Name)));
-            return await _xl.CreateAsync(plan.ConfigPath, r.Name, paused: false, verboseXl, ct).ConfigureAwait(false);
+            // What this create makes is told apart from what was there before by id: the rollback destroys only a
+            // domain of exactly this name with an id that was not listed before xl create ran.
+            var existing = (await _xl.ListAsync(ct).ConfigureAwait(false)).Select(d => d.Id).ToList();
+            undo.Push(($"destroyed the domain {r.Name}", () => DestroyCreatedAsync(r.Name, existing, createFailure)));
+            return await _xl.CreateAsync(plan.ConfigPath, r.Name, paused: false, verboseXl, ct, existingIds: existing).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            createFailure = ex;
             var undone = new List<string>();
             var failedUndo = new List<string>();
             while (undo.Count > 0)
@@ -200,8 +195,7 @@ public sealed class XenDomUProvisioner
                 var (what, action) = undo.Pop();
                 try
                 {
-                    await action().ConfigureAwait(false);
-                    undone.Add(what);
+                    if (await action().ConfigureAwait(false)) undone.Add(what);
                 }
                 catch (Exception undoError)
                 {
@@ -222,13 +216,27 @@ public sealed class XenDomUProvisioner
         }
     }
 
-    private async Task<bool> DestroyIfPresentAsync(string name)
+    private static async Task<bool> Done(Task task)
     {
-        // The domain may exist even though xl create failed (it can die at exit after creating it).
-        var present = await _xl.FindAsync(name, CancellationToken.None).ConfigureAwait(false);
-        if (present is null) return false;
-        await _xl.DestroyAndWaitAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        await task.ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Destroys the domain this create made, if any: the domain may exist even though xl create failed (it can
+    /// die at exit after creating it). Only a domain named exactly <paramref name="name"/> whose id was not listed before
+    /// xl create ran, each by its id and UUID; when xl create said that a domain of that name already exists, the one
+    /// there is someone else's and nothing is destroyed.</summary>
+    private async Task<bool> DestroyCreatedAsync(string name, IReadOnlyCollection<int> existingIds, Exception? failure)
+    {
+        if (failure is XenException { ErrorId: "XenDomainExists" })
+        {
+            _output.WriteVerbose($"xl create found a domain named {XenDomainName.Display(name)} already there: it is not this create's and is left alone.");
+            return false;
+        }
+        var created = await _xl.FindCreatedAsync(name, existingIds, CancellationToken.None).ConfigureAwait(false);
+        foreach (var domain in created)
+            await _xl.DestroyAndWaitAsync(domain, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        return created.Count > 0;
     }
 
     internal static XenDomUConfig BuildConfig(NewDomURequest r, string configPath, string? diskTarget, string? mac)

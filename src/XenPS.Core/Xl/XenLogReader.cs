@@ -25,14 +25,20 @@ public sealed class XenLogReader
         _output = output ?? NullXenOutput.Instance;
     }
 
-    /// <summary>The file of a per-domain log (null for the hypervisor's, which is read with xl dmesg).</summary>
-    public static string? PathOf(XenLogKind kind, string? name) => PathIn(XenPaths.LogDirectoryPath, kind, name);
-
-    /// <summary>The file of a per-domain log in the log directory <paramref name="directory"/>.</summary>
-    internal static string? PathIn(string directory, XenLogKind kind, string? name)
+    /// <summary>The file of a per-domain log (null for the hypervisor's, which is read with xl dmesg). The name must
+    /// follow <see cref="XenDomainName"/>'s rule: it becomes a file name.</summary>
+    public static string? PathOf(XenLogKind kind, string? name)
     {
         if (kind == XenLogKind.Hypervisor) return null;
         ValidateName(name);
+        return PathIn(XenPaths.LogDirectoryPath, kind, name);
+    }
+
+    /// <summary>The file of a per-domain log in the log directory <paramref name="directory"/>, for a name already
+    /// checked (<see cref="PathOf"/>, <see cref="RecentLinesAsync"/>); the script builders' own tests give it any name.</summary>
+    internal static string? PathIn(string directory, XenLogKind kind, string? name)
+    {
+        if (kind == XenLogKind.Hypervisor) return null;
         return kind switch
         {
             XenLogKind.Xl => $"{directory}/xl-{name}.log",
@@ -44,12 +50,13 @@ public sealed class XenLogReader
     /// <summary>The label of a log in messages and in <see cref="XenLogEntry.Path"/>.</summary>
     public static string SourceOf(XenLogKind kind, string? name) => PathOf(kind, name) ?? "xl dmesg";
 
+    /// <summary>A per-domain log is a file named after the domain: a name is needed, and it must follow
+    /// <see cref="XenDomainName"/>'s rule, the one name rule (XenInvalidDomainName otherwise).</summary>
     internal static void ValidateName(string? name)
     {
         if (string.IsNullOrEmpty(name))
             throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument, "The xl, device model and console logs belong to a domain: give its -Name.");
-        if (name!.Any(c => c == '/' || char.IsControl(c)) || name == "." || name == "..")
-            throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument, $"'{name}' cannot be a domain name (no '/' or control characters).");
+        XenDomainName.Validate(name);
     }
 
     /// <summary>The whole log, or its last <paramref name="tail"/> lines.</summary>
@@ -158,12 +165,13 @@ public sealed class XenLogReader
     {
         try
         {
+            ValidateName(name);
             var result = await _host.RunScriptAsync(RecentLinesScript(XenPaths.LogDirectoryPath, name, lines, minutes), Options(TimeSpan.FromSeconds(30)), cancellationToken).ConfigureAwait(false);
             return result.StandardOutput.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToList();
         }
         catch (Exception ex) when (ex is XenException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            _output.WriteDebug($"Could not read the logs of {name} on {_host.ComputerName}: {ex.Message}");
+            _output.WriteDebug($"Could not read the logs of {XenDomainName.Display(name)} on {_host.ComputerName}: {ex.Message}");
             return Array.Empty<string>();
         }
     }
@@ -185,7 +193,6 @@ public sealed class XenLogReader
     /// its file's name.</summary>
     internal static ShellScript RecentLinesScript(string directory, string name, int lines, int minutes)
     {
-        ValidateName(name);
         var files = new[] { PathIn(directory, XenLogKind.Xl, name)!, PathIn(directory, XenLogKind.DeviceModel, name)!, PathIn(directory, XenLogKind.Console, name)!, directory + "/xen-hotplug.log" };
         var sb = new ShellScript();
         foreach (var file in files)

@@ -60,10 +60,10 @@ public sealed class XenMigrationPlan
 
     public List<string> Warnings { get; } = new();
 
-    /// <summary>The command run on the source, for Verbose and -WhatIf.</summary>
+    /// <summary>The command run on the source, for Verbose and -WhatIf (xl is given the domain's id, never its name).</summary>
     public string CommandText => Request.Live
-        ? $"xl migrate -s '{SshCommandText}' {Request.Domain.Name} {Address.Host}"
-        : $"xl save -p {Request.Domain.Name} /dev/stdout | {SshCommandText} {Address.Host} xl restore /dev/stdin; then xl destroy {Request.Domain.Name}";
+        ? $"xl migrate -s '{SshCommandText}' {Request.Domain.Id} {Address.Host}"
+        : $"xl save -p {Request.Domain.Id} /dev/stdout | {SshCommandText} {Address.Host} xl restore /dev/stdin; then xl destroy {Request.Domain.Id}";
 }
 
 /// <summary>Where a migration is: a phase (with a rough percentage) and the last line xl wrote.</summary>
@@ -184,12 +184,16 @@ public sealed class XenMigrator
                 $"The disks of '{domain.Name}' must be reachable at the same paths on both hosts (shared storage), but '{dst}' has no {string.Join(", ", missing)}. '{domain.Name}' was not moved.");
         }
 
-        var configPath = await XenPaths.GetDefaultConfigPathAsync(_source.Host, domain.Name, ct).ConfigureAwait(false);
-        var configDest = await XenPaths.GetDefaultConfigPathAsync(_destination.Host, domain.Name, ct).ConfigureAwait(false);
-        if ((await MissingPathsAsync(_source.Host, new[] { configPath }, ct).ConfigureAwait(false)).Count == 0 &&
-            (await MissingPathsAsync(_destination.Host, new[] { configDest }, ct).ConfigureAwait(false)).Count > 0)
+        // Only a name that can name a file has a configuration file of that name (XenDomainName).
+        if (XenDomainName.IsValid(domain.Name))
         {
-            plan.Warnings.Add($"'{src}' has the configuration file {configPath} but '{dst}' has no {configDest}: the move does not need it, but Start-XenDomain -Name {domain.Name} will not find it on '{dst}' later. Copy it (Get-XenDomUConfig; Set-XenDomUConfig) or keep it on shared storage.");
+            var configPath = await XenPaths.GetDefaultConfigPathAsync(_source.Host, domain.Name, ct).ConfigureAwait(false);
+            var configDest = await XenPaths.GetDefaultConfigPathAsync(_destination.Host, domain.Name, ct).ConfigureAwait(false);
+            if ((await MissingPathsAsync(_source.Host, new[] { configPath }, ct).ConfigureAwait(false)).Count == 0 &&
+                (await MissingPathsAsync(_destination.Host, new[] { configDest }, ct).ConfigureAwait(false)).Count > 0)
+            {
+                plan.Warnings.Add($"'{src}' has the configuration file {configPath} but '{dst}' has no {configDest}: the move does not need it, but Start-XenDomain -Name {domain.Name} will not find it on '{dst}' later. Copy it (Get-XenDomUConfig; Set-XenDomUConfig) or keep it on shared storage.");
+            }
         }
 
         await CheckFromSourceAsync(plan, ct).ConfigureAwait(false);
@@ -263,7 +267,7 @@ public sealed class XenMigrator
         {
             if (plan.Request.Live)
             {
-                var args = new[] { "migrate", "-s", plan.SshCommandText, name, plan.Address.Host };
+                var args = new[] { "migrate", "-s", plan.SshCommandText, XlClient.IdArgument(domain.Id), plan.Address.Host };
                 await _source.RunAsync(args, ct, plan.Request.Timeout, check: true, OnLine).ConfigureAwait(false);
             }
             else
@@ -277,21 +281,23 @@ public sealed class XenMigrator
         }
 
         onProgress(new XenMigrationProgress($"Checking that {name} runs on {dst}", 99));
+        // On the destination the domain keeps its name and its UUID (under another id).
+        bool Arrived(XenDomain d) => string.Equals(d.Name, name, StringComparison.Ordinal) && XlClient.SameGuest(domain, d);
         if (!wait)
         {
-            var now = await _destination.FindAsync(name, ct).ConfigureAwait(false);
+            var now = (await _destination.ListAsync(ct).ConfigureAwait(false)).FirstOrDefault(Arrived);
             return now ?? throw Fail("XenMigrationFailed", XenErrorKind.InvalidResult,
                 $"The transfer of '{name}' to '{dst}' ended without an error, but '{dst}' does not list it. Check both hosts with Get-XenDomain -ComputerName {src}, {dst}.");
         }
 
-        var (arrived, there) = await _destination.WaitForAsync(name,
+        var (arrived, there) = await _destination.WaitForAsync(Arrived,
             d => d is not null && !XlClient.IsDown(d) && (wasPaused || (d.State & XenDomainState.Paused) == 0), TimeSpan.FromSeconds(120), ct, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (!arrived)
         {
             throw Fail("XenMigrationTimeout", XenErrorKind.OperationTimeout,
                 $"'{name}' did not come up on '{dst}' within 120 s after the transfer (last seen there: {(there is null ? "not listed" : there.StateText)}).");
         }
-        var (gone, left) = await _source.WaitForAsync(name, d => d is null, TimeSpan.FromSeconds(120), ct, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        var (gone, left) = await _source.WaitForInstanceAsync(domain, d => d is null, TimeSpan.FromSeconds(120), ct, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (!gone)
         {
             throw Fail("XenMigrationTimeout", XenErrorKind.OperationTimeout,
@@ -340,25 +346,26 @@ public sealed class XenMigrator
     /// <summary>xl save -p piped through ssh into xl restore; then xl destroy of the original, or xl unpause.</summary>
     internal static ShellScript SaveRestoreScript(XenMigrationPlan plan)
     {
-        var name = plan.Request.Domain.Name;
+        var id = plan.Request.Domain.Id;
         var ssh = ShellScript.Words(plan.SshCommand.Concat(new[] { plan.Address.Host }));
         var wasPaused = (plan.Request.Domain.State & XenDomainState.Paused) != 0;
         var script = new ShellScript();
         script.Line($"st=$(mktemp) || exit 1");
         // The exit code of xl save is kept in a file: a POSIX pipeline only reports its last command's.
-        script.Line($"{{ xl save -p {name} /dev/stdout; echo $? > \"$st\"; }} | {ssh} xl restore /dev/stdin");
+        script.Line($"{{ xl save -p {id} /dev/stdout; echo $? > \"$st\"; }} | {ssh} xl restore /dev/stdin");
         script.Line($"rr=$?; sr=$(cat \"$st\"); rm -f \"$st\"");
-        script.Line($"if [ \"$sr\" = 0 ] && [ \"$rr\" = 0 ]; then echo 'xenps: restored at the destination; destroying the paused original' >&2; xl destroy {name}; exit $?; fi");
+        script.Line($"if [ \"$sr\" = 0 ] && [ \"$rr\" = 0 ]; then echo 'xenps: restored at the destination; destroying the paused original' >&2; xl destroy {id}; exit $?; fi");
         script.Line($"echo \"xenps: transfer failed (xl save exit code $sr, xl restore exit code $rr); resuming at the source\" >&2");
         if (wasPaused) script.Line($":");
-        else script.Line($"xl unpause {name}");
+        else script.Line($"xl unpause {id}");
         return script.Line($"exit 1");
     }
 
     /// <summary>Builds the error of a failed transfer, after finding out where the domain is now.</summary>
     private async Task<XenException> FailedAsync(XenMigrationPlan plan, XenException cause, bool wasPaused)
     {
-        var name = plan.Request.Domain.Name;
+        var domain = plan.Request.Domain;
+        var name = domain.Name;
         var src = _source.Host.ComputerName;
         var dst = _destination.Host.ComputerName;
         var stderr = cause is XenCommandException c ? c.StandardError : cause is XenCommandTimeoutException t ? t.StandardError : string.Empty;
@@ -372,13 +379,14 @@ public sealed class XenMigrator
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var onSource = await _source.FindAsync(name, cts.Token).ConfigureAwait(false);
+            var onSource = await _source.FindInstanceAsync(domain, cts.Token).ConfigureAwait(false);
             if (onSource is not null && !wasPaused && (onSource.State & XenDomainState.Paused) != 0 && plan.Request.Live == false)
             {
-                await _source.UnpauseAsync(name, cts.Token).ConfigureAwait(false);
-                onSource = await _source.FindAsync(name, cts.Token).ConfigureAwait(false);
+                await _source.UnpauseAsync(onSource, cts.Token).ConfigureAwait(false);
+                onSource = await _source.FindInstanceAsync(domain, cts.Token).ConfigureAwait(false);
             }
-            var onDestination = await _destination.FindAsync(name, cts.Token).ConfigureAwait(false);
+            var onDestination = (await _destination.ListAsync(cts.Token).ConfigureAwait(false))
+                .FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal) && XlClient.SameGuest(domain, d));
             where = onSource is not null
                 ? $" '{name}' still runs on '{src}' ({onSource.StateText}, id {onSource.Id})."
                 : onDestination is not null

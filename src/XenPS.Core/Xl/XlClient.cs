@@ -57,12 +57,27 @@ public sealed class XlClient
         return sb.ToString();
     }
 
-    /// <summary>xl list: every domain.</summary>
+    /// <summary>xl list -v: every domain, with its UUID (the same call as xl list, with the UUID column): an action
+    /// acts on the instance it resolved, the id it has and the UUID it had (<see cref="FindInstanceAsync"/>).</summary>
     public async Task<List<XenDomain>> ListAsync(CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "list" }, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(new[] { "list", "-v" }, cancellationToken).ConfigureAwait(false);
         return XlListParser.Parse(result.StandardOutput, Host.ComputerName);
     }
+
+    /// <summary>The id as xl takes it: decimal digits, which xl always reads as a domain id (never as a name).</summary>
+    public static string IdArgument(int id) => id.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>True when <paramref name="candidate"/> is the instance <paramref name="instance"/> was: the same id and,
+    /// when both are known, the same UUID.</summary>
+    public static bool IsSameInstance(XenDomain instance, XenDomain? candidate) =>
+        candidate is not null && candidate.Id == instance.Id && SameGuest(instance, candidate);
+
+    /// <summary>True when <paramref name="candidate"/> is the same guest as <paramref name="domain"/>, possibly another
+    /// instance of it (a restart under a new id keeps the UUID): the same UUID when both are known, else the same name
+    /// (exactly: xl names differ by case).</summary>
+    public static bool SameGuest(XenDomain domain, XenDomain candidate) =>
+        domain.Uuid is { } uuid && candidate.Uuid is { } other ? uuid == other : string.Equals(domain.Name, candidate.Name, StringComparison.Ordinal);
 
     /// <summary>xl list -l: the configuration of every domain xl can retrieve it for.</summary>
     public async Task<List<XlDomainConfig>> ListLongAsync(CancellationToken cancellationToken)
@@ -128,28 +143,35 @@ public sealed class XlClient
         return XlUptimeParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
-    /// <summary>The domain with this name (exact, else case-insensitive) or id, or null.</summary>
-    public async Task<XenDomain?> FindAsync(string nameOrId, CancellationToken cancellationToken)
-    {
-        var all = await ListAsync(cancellationToken).ConfigureAwait(false);
-        return all.FirstOrDefault(d => d.Name == nameOrId)
-            ?? all.FirstOrDefault(d => string.Equals(d.Name, nameOrId, StringComparison.OrdinalIgnoreCase))
-            ?? (int.TryParse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? all.FirstOrDefault(d => d.Id == id) : null);
-    }
+    /// <summary>The domain named exactly <paramref name="name"/> (xl names are case-sensitive: web01 is not WEB01, and
+    /// an all-digit name is a name, not an id), or null.</summary>
+    public async Task<XenDomain?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
 
-    /// <summary>Polls xl list (every <paramref name="interval"/>) until <paramref name="done"/> holds for the domain
-    /// (null when it no longer exists) or the time runs out; returns the last state seen and whether it was reached.</summary>
-    public async Task<(bool Reached, XenDomain? Domain)> WaitForAsync(string name, Func<XenDomain?, bool> done, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? interval = null)
+    /// <summary>The instance <paramref name="instance"/> as xl lists it now: the domain at its id, when it still has
+    /// its UUID; null when it is gone (or its id now belongs to another domain).</summary>
+    public async Task<XenDomain?> FindInstanceAsync(XenDomain instance, CancellationToken cancellationToken) =>
+        (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => IsSameInstance(instance, d));
+
+    /// <summary>Polls xl list (every <paramref name="interval"/>) until <paramref name="done"/> holds for the first
+    /// domain that <paramref name="match"/> picks (null when none) or the time runs out; returns the last state seen
+    /// and whether it was reached.</summary>
+    public async Task<(bool Reached, XenDomain? Domain)> WaitForAsync(Func<XenDomain, bool> match, Func<XenDomain?, bool> done, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? interval = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var current = await FindAsync(name, cancellationToken).ConfigureAwait(false);
+            var current = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(match);
             if (done(current)) return (true, current);
             if (DateTime.UtcNow >= deadline) return (false, current);
             await Task.Delay(interval ?? TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary><see cref="WaitForAsync(Func{XenDomain, bool}, Func{XenDomain?, bool}, TimeSpan, CancellationToken, TimeSpan?)"/>
+    /// for the domain named exactly <paramref name="name"/>.</summary>
+    public Task<(bool Reached, XenDomain? Domain)> WaitForAsync(string name, Func<XenDomain?, bool> done, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? interval = null) =>
+        WaitForAsync(d => string.Equals(d.Name, name, StringComparison.Ordinal), done, timeout, cancellationToken, interval);
 
     /// <summary>True when a domain has gone, or has shut down and is kept (on_poweroff="preserve": "---s--"). A domain
     /// that is shut down but still paused or dying ("--ps--", "---s-d") is on its way out: xl's daemon is destroying it.</summary>
@@ -173,20 +195,25 @@ public sealed class XlClient
     public static readonly TimeSpan AnnouncedRestartLimit = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// After the instance <paramref name="goneId"/> of <paramref name="name"/> left xl list: the new instance when the
-    /// guest was restarting (on_reboot="restart" and the like), or null when it is gone for good. xl's daemon log
-    /// (xl-NAME.log) decides when it can: "has been destroyed" or "Done. Exiting now" end the wait at once, an action
-    /// that restarts makes it wait for the new instance; without a word there, the name must stay absent for
-    /// <see cref="RestartSettle"/>: the wait ends only with a look that began that long after the first one.
+    /// After the instance <paramref name="gone"/> left xl list: the new instance when the guest was restarting
+    /// (on_reboot="restart" and the like), or null when it is gone for good. The new instance is the same guest: another
+    /// id, the same UUID (xl's daemon keeps it; a domain of the same name with another UUID is someone else's, and is
+    /// not taken for it). xl's daemon log (xl-NAME.log) decides when it can: "has been destroyed" or "Done. Exiting now"
+    /// end the wait at once, an action that restarts makes it wait for the new instance; without a word there, the
+    /// guest must stay absent for <see cref="RestartSettle"/>: the wait ends only with a look that began that long after
+    /// the first one.
     /// </summary>
-    public async Task<XenDomain?> FindRestartedAsync(string name, int goneId, CancellationToken cancellationToken)
+    public async Task<XenDomain?> FindRestartedAsync(XenDomain gone, CancellationToken cancellationToken)
     {
+        var name = gone.Name;
+        var goneId = gone.Id;
         var start = DateTime.UtcNow;
         var announced = false;
         while (true)
         {
             var lookedAfter = DateTime.UtcNow - start;
-            var back = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Name == name && d.Id != goneId);
+            var back = (await ListAsync(cancellationToken).ConfigureAwait(false))
+                .FirstOrDefault(d => d.Id != goneId && string.Equals(d.Name, name, StringComparison.Ordinal) && SameGuest(gone, d));
             if (back is not null) return back;
             var outcome = await DaemonOutcomeAsync(name, goneId, cancellationToken).ConfigureAwait(false);
             if (outcome == XlDaemonOutcome.Exited) return null;
@@ -205,9 +232,11 @@ public sealed class XlClient
         }
     }
 
-    /// <summary>What xl's daemon log says of one instance; Unknown when the log cannot be read.</summary>
+    /// <summary>What xl's daemon log says of one instance; Unknown when the log cannot be read (or the name cannot
+    /// name a file: <see cref="XenDomainName"/>).</summary>
     private async Task<XlDaemonOutcome> DaemonOutcomeAsync(string name, int id, CancellationToken cancellationToken)
     {
+        if (!XenDomainName.IsValid(name)) return XlDaemonOutcome.Unknown;
         try
         {
             var entries = await new XenLogReader(Host, NullXenOutput.Instance).ReadAsync(XenLogKind.Xl, name, 60, cancellationToken).ConfigureAwait(false);
@@ -222,91 +251,105 @@ public sealed class XlClient
         }
     }
 
-    /// <summary>Polls xl list until the instance <paramref name="id"/> satisfies <paramref name="done"/> (null once it
-    /// no longer exists) or the time runs out; returns whether it did and the instance as last seen.</summary>
-    public async Task<(bool Reached, XenDomain? Domain)> WaitForIdAsync(int id, Func<XenDomain?, bool> done, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var current = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
-            if (done(current)) return (true, current);
-            if (DateTime.UtcNow >= deadline) return (false, current);
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-        }
-    }
+    /// <summary>Polls xl list until the instance <paramref name="instance"/> (its id, with its UUID) satisfies
+    /// <paramref name="done"/> (null once it no longer exists) or the time runs out; returns whether it did and the
+    /// instance as last seen.</summary>
+    public Task<(bool Reached, XenDomain? Domain)> WaitForInstanceAsync(XenDomain instance, Func<XenDomain?, bool> done, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? interval = null) =>
+        WaitForAsync(d => IsSameInstance(instance, d), done, timeout, cancellationToken, interval);
 
     /// <summary>
-    /// Destroys a domain and waits until no domain of that name is left. Robust against xl's own daemon: the instance
-    /// is destroyed by its id (so a name that moved to a new instance is not hit by mistake), a destroy that fails
-    /// because the daemon finished the instance first counts as done, and an instance that comes back (the guest
-    /// rebooted itself just before, and on_reboot="restart" recreates it about 2 s after the old one is gone) is
-    /// destroyed too: the name must stay gone (<see cref="FindRestartedAsync"/>).
+    /// Destroys the instance <paramref name="instance"/> (as resolved: its id and UUID) and waits until it is gone, and
+    /// with it every new instance of the same guest. Right before each xl destroy, xl list is read again: the domain at
+    /// that id must still have the UUID it had (an id freed by a domain that died can be given to a new one); when it
+    /// has another, nothing is destroyed and XenDomainChanged says so. xl destroy is given the id, never the name.
+    /// Robust against xl's own daemon: a destroy that fails because the daemon finished the instance first counts as
+    /// done, and an instance that comes back (the guest rebooted itself just before, and on_reboot="restart" recreates
+    /// it about 2 s after the old one is gone, under a new id with the same UUID) is destroyed too
+    /// (<see cref="FindRestartedAsync"/>).
     /// </summary>
-    public async Task DestroyAndWaitAsync(string domain, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task DestroyAndWaitAsync(XenDomain instance, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
-        var current = await FindAsync(domain, cancellationToken).ConfigureAwait(false);
+        var label = XenDomainName.Display(instance.Name);
+        XenDomain? current = instance;
         for (var attempt = 0; current is not null; attempt++)
         {
             if (attempt >= 4 || DateTime.UtcNow > deadline)
             {
                 throw new XenException("XenDestroyTimeout", XenErrorKind.OperationTimeout,
-                    $"{domain} was still there after xl destroy (id {current.Id}, state {current.StateText}).") { ComputerName = Host.ComputerName };
+                    $"{label} was still there after xl destroy (id {current.Id}, state {current.StateText}).") { ComputerName = Host.ComputerName };
             }
-            if (attempt > 0) Output.WriteVerbose($"{domain} came back as id {current.Id} (it rebooted meanwhile and on_reboot restarted it): destroying that instance too.");
-            var id = current.Id.ToString(CultureInfo.InvariantCulture);
-            CommandResult? failed = null;
-            try
+            if (attempt > 0) Output.WriteVerbose($"{label} came back as id {current.Id} (it rebooted meanwhile and on_reboot restarted it): destroying that instance too.");
+
+            // The last look before the destroy: the id must still be this instance.
+            var all = await ListAsync(cancellationToken).ConfigureAwait(false);
+            var atId = all.FirstOrDefault(d => d.Id == current.Id);
+            if (atId is not null && !IsSameInstance(current, atId)) throw Changed(current, atId);
+            if (atId is not null)
             {
-                await DestroyAsync(id, cancellationToken).ConfigureAwait(false);
+                var id = IdArgument(current.Id);
+                CommandResult? failed = null;
+                try
+                {
+                    await RunAsync(new[] { "destroy", id }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (XenCommandException ex)
+                {
+                    failed = new CommandResult(ex.Tool, ex.Arguments, ex.ExitCode, ex.StandardOutput, ex.StandardError, TimeSpan.Zero);
+                }
+                // Wait for that instance to disappear.
+                var remaining = deadline - DateTime.UtcNow;
+                var (gone, _) = await WaitForInstanceAsync(current, d => d is null, remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                if (!gone && failed is not null) throw XlErrorClassifier.Classify(failed, Host.Describe("xl", new[] { "destroy", id }), Host.ComputerName);
+                if (failed is not null) Output.WriteVerbose($"xl destroy {id} reported errors, but the domain is gone (xl's daemon was already destroying it).");
+                if (!gone)
+                {
+                    current = await FindInstanceAsync(current, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
             }
-            catch (XenCommandException ex)
+            else
             {
-                failed = new CommandResult(ex.Tool, ex.Arguments, ex.ExitCode, ex.StandardOutput, ex.StandardError, TimeSpan.Zero);
+                Output.WriteVerbose($"{label} (id {current.Id}) is already gone.");
             }
-            // Wait for that instance (by id) to disappear.
-            var remaining = deadline - DateTime.UtcNow;
-            var (gone, _) = await WaitForIdAsync(current.Id, d => d is null, remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            if (!gone && failed is not null) throw XlErrorClassifier.Classify(failed, Host.Describe("xl", new[] { "destroy", id }), Host.ComputerName);
-            if (failed is not null) Output.WriteVerbose($"xl destroy {id} reported errors, but the domain is gone (xl's daemon was already destroying it).");
-            current = gone
-                ? await FindRestartedAsync(current.Name, current.Id, cancellationToken).ConfigureAwait(false)
-                : await FindAsync(domain, cancellationToken).ConfigureAwait(false);
+            current = await FindRestartedAsync(current, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public Task<CommandResult> PauseAsync(string domain, CancellationToken cancellationToken) =>
-        RunAsync(new[] { "pause", domain }, cancellationToken);
+    /// <summary>XenDomainChanged: the id of a resolved instance now belongs to another domain (the instance is gone).</summary>
+    private XenException Changed(XenDomain instance, XenDomain now) => new("XenDomainChanged", XenErrorKind.InvalidOperation,
+        $"The domain with id {instance.Id} on host '{Host.ComputerName}' is no longer {XenDomainName.Display(instance.Name)} (UUID {instance.Uuid}) " +
+        $"but {XenDomainName.Display(now.Name)} (UUID {now.Uuid}): {XenDomainName.Display(instance.Name)} is gone and its id was given to another domain. Nothing was done to it.")
+    { ComputerName = Host.ComputerName };
 
-    public Task<CommandResult> UnpauseAsync(string domain, CancellationToken cancellationToken) =>
-        RunAsync(new[] { "unpause", domain }, cancellationToken);
+    public Task<CommandResult> PauseAsync(XenDomain domain, CancellationToken cancellationToken) =>
+        RunAsync(new[] { "pause", IdArgument(domain.Id) }, cancellationToken);
 
-    public Task<CommandResult> DestroyAsync(string domain, CancellationToken cancellationToken) =>
-        RunAsync(new[] { "destroy", domain }, cancellationToken);
+    public Task<CommandResult> UnpauseAsync(XenDomain domain, CancellationToken cancellationToken) =>
+        RunAsync(new[] { "unpause", IdArgument(domain.Id) }, cancellationToken);
 
     /// <summary>xl mem-set in MiB (xl's own default unit is KiB, so the "m" suffix is always written).</summary>
-    public Task<CommandResult> MemSetAsync(string domain, long memoryMB, CancellationToken cancellationToken) =>
-        RunAsync(new[] { "mem-set", domain, memoryMB.ToString(CultureInfo.InvariantCulture) + "m" }, cancellationToken);
+    public Task<CommandResult> MemSetAsync(XenDomain domain, long memoryMB, CancellationToken cancellationToken) =>
+        RunAsync(new[] { "mem-set", IdArgument(domain.Id), memoryMB.ToString(CultureInfo.InvariantCulture) + "m" }, cancellationToken);
 
-    public Task<CommandResult> VcpuSetAsync(string domain, int vcpus, CancellationToken cancellationToken) =>
-        RunAsync(new[] { "vcpu-set", domain, vcpus.ToString(CultureInfo.InvariantCulture) }, cancellationToken);
+    public Task<CommandResult> VcpuSetAsync(XenDomain domain, int vcpus, CancellationToken cancellationToken) =>
+        RunAsync(new[] { "vcpu-set", IdArgument(domain.Id), vcpus.ToString(CultureInfo.InvariantCulture) }, cancellationToken);
 
     /// <summary>xl shutdown (or reboot) of one domain. With <paramref name="wait"/> xl itself waits (-w) up to
     /// <paramref name="timeout"/>. A guest without PV drivers (HVM) cannot be asked through the PV control interface:
     /// xl then says "Use -F to fallback to ACPI power event", and the request is sent again with -F.</summary>
-    public async Task<CommandResult> ShutdownAsync(string domain, bool reboot, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<CommandResult> ShutdownAsync(XenDomain domain, bool reboot, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var args = new List<string> { reboot ? "reboot" : "shutdown" };
         if (wait) args.Add("-w");
-        args.Add(domain);
+        args.Add(IdArgument(domain.Id));
         try
         {
             return await RunAsync(args, cancellationToken, timeout).ConfigureAwait(false);
         }
         catch (XenCommandException ex) when (ex.ErrorId == "XenNoPvControl")
         {
-            Output.WriteVerbose($"{domain} has no PV drivers: sending the ACPI {(reboot ? "reset" : "power button")} event instead (xl {args[0]} -F).");
+            Output.WriteVerbose($"{XenDomainName.Display(domain.Name)} has no PV drivers: sending the ACPI {(reboot ? "reset" : "power button")} event instead (xl {args[0]} -F).");
             args.Insert(1, "-F");
             return await RunAsync(args, cancellationToken, timeout).ConfigureAwait(false);
         }
@@ -316,6 +359,7 @@ public sealed class XlClient
     /// to Get-XenLog.</summary>
     public async Task AttachLogsAsync(XenException exception, string name, int minutes, CancellationToken cancellationToken)
     {
+        if (!XenDomainName.IsValid(name)) return;
         var lines = await new XenLogReader(Host, Output).RecentLinesAsync(name, 10, minutes, cancellationToken).ConfigureAwait(false);
         if (lines.Count > 0) exception.LogLines = new[] { "Last lines of the logs on " + Host.ComputerName + ":" }.Concat(lines).ToArray();
         var where = Host.IsLocal ? string.Empty : " -ComputerName " + Host.ComputerName;
@@ -324,11 +368,11 @@ public sealed class XlClient
 
     /// <summary>xl save: writes the domain's state to <paramref name="path"/> on the host; the domain is destroyed
     /// (or, with <paramref name="keepRunning"/>, left running).</summary>
-    public Task<CommandResult> SaveAsync(string domain, string path, bool keepRunning, TimeSpan timeout, CancellationToken cancellationToken, Action<string>? onStandardErrorLine = null)
+    public Task<CommandResult> SaveAsync(XenDomain domain, string path, bool keepRunning, TimeSpan timeout, CancellationToken cancellationToken, Action<string>? onStandardErrorLine = null)
     {
         var args = new List<string> { "save" };
         if (keepRunning) args.Add("-c");
-        args.Add(domain);
+        args.Add(IdArgument(domain.Id));
         args.Add(path);
         return RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine);
     }
@@ -369,11 +413,16 @@ public sealed class XlClient
     /// <summary>
     /// xl create, then the truth from xl list: under load xl create has been seen to crash at exit (or hang) after
     /// the domain was created, so a crash, a kill by signal or a time-out is followed by a look at xl list; when the
-    /// domain is there it is returned with a warning. With <paramref name="verbose"/> xl runs with -vvv and its libxl
-    /// debug lines are streamed to Verbose as they come.
+    /// domain is there it is returned with a warning. The domain this create made is the one named exactly
+    /// <paramref name="name"/> whose id was not in xl list before (<paramref name="existingIds"/>, read here when not
+    /// given: <see cref="FindCreatedAsync"/>), never an older domain of a similar name. With <paramref name="verbose"/>
+    /// xl runs with -vvv and its libxl debug lines are streamed to Verbose as they come.
     /// </summary>
-    public async Task<XenDomain> CreateAsync(string configPath, string name, bool paused, bool verbose, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    public async Task<XenDomain> CreateAsync(string configPath, string name, bool paused, bool verbose, CancellationToken cancellationToken, TimeSpan? timeout = null,
+        IReadOnlyCollection<int>? existingIds = null)
     {
+        var before = existingIds ?? (await ListAsync(cancellationToken).ConfigureAwait(false)).Select(d => d.Id).ToList();
+        bool Created(XenDomain d) => string.Equals(d.Name, name, StringComparison.Ordinal) && !before.Contains(d.Id);
         var args = new List<string>();
         if (verbose) args.Add("-vvv");
         args.Add("create");
@@ -387,9 +436,9 @@ public sealed class XlClient
         }
         catch (Exception ex) when ((ex is XenCommandException { ExitCode: >= 128 } || ex is XenCommandTimeoutException) && !cancellationToken.IsCancellationRequested)
         {
-            var (found, domain) = await WaitForAsync(name, d => d is not null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            var (found, domain) = await WaitForAsync(Created, d => d is not null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
             if (!found) throw;
-            Output.WriteWarning($"xl create {configPath} did not end cleanly ({ex.Message.Split('\n')[0]}), but the domain {name} was created (id {domain!.Id}).");
+            Output.WriteWarning($"xl create {configPath} did not end cleanly ({ex.Message.Split('\n')[0]}), but the domain {XenDomainName.Display(name)} was created (id {domain!.Id}).");
             return domain;
         }
         catch (XenCommandException ex) when (!cancellationToken.IsCancellationRequested)
@@ -398,13 +447,19 @@ public sealed class XlClient
             await AttachLogsAsync(ex, name, (int)Math.Ceiling(watch.Elapsed.TotalMinutes) + 1, cancellationToken).ConfigureAwait(false);
             throw;
         }
-        var (exists, created) = await WaitForAsync(name, d => d is not null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        var (exists, created) = await WaitForAsync(Created, d => d is not null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         if (!exists)
         {
             throw new XenException("XenDomainNotCreated", XenErrorKind.InvalidResult,
-                $"xl create {configPath} succeeded but no domain named '{name}' exists on host '{Host.ComputerName}' (does the name in the file differ, or did it stop at once?).")
+                $"xl create {configPath} succeeded but no new domain named {XenDomainName.Quote(name)} exists on host '{Host.ComputerName}' (does the name in the file differ, or did it stop at once?).")
             { ComputerName = Host.ComputerName };
         }
         return created!;
     }
+
+    /// <summary>The domains a create of <paramref name="name"/> made: named exactly so, with an id that xl list did not
+    /// show before it (<paramref name="existingIds"/>). What a rollback may destroy, and nothing else.</summary>
+    public async Task<List<XenDomain>> FindCreatedAsync(string name, IReadOnlyCollection<int> existingIds, CancellationToken cancellationToken) =>
+        (await ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(d => string.Equals(d.Name, name, StringComparison.Ordinal) && !existingIds.Contains(d.Id)).ToList();
 }

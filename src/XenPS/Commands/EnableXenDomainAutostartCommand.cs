@@ -37,7 +37,7 @@ public sealed class EnableXenDomainAutostartCommand : XenCmdlet
         {
             try
             {
-                Core.Provisioning.XenDomUProvisioner.ValidateName(name);
+                Core.XenDomainName.Validate(name);
                 var plan = Await(manager.PlanEnableAsync(name, Order, CancelToken));
                 if (plan.Steps.Count == 0)
                 {

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using XenPS.Core.Config;
 using XenPS.Core.Hosts;
@@ -34,12 +35,22 @@ public sealed class GetXenDomUConfigCommand : XenCmdlet
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {
         var store = new XenConfigStore(xl.Host, Output);
-        var paths = Path ?? ConfigLocator.Resolve(store, Await(XenPaths.GetConfigDirectoryAsync(xl.Host, CancelToken)), Name, Await).ToArray();
-        foreach (var path in paths)
+        var paths = Path?.Select(p => (Target: p, Error: (System.Exception?)null)).ToList()
+            ?? ConfigLocator.Resolve(store, Await(XenPaths.GetConfigDirectoryAsync(xl.Host, CancelToken)), Name, Await);
+        foreach (var (path, error) in paths)
         {
+            if (error is not null)
+            {
+                WriteXenError(error, path);
+                continue;
+            }
             try
             {
-                WriteObject(Await(store.LoadAsync(path, CancelToken)));
+                var config = Await(store.LoadAsync(path, CancelToken));
+                // Read as it is; a name XenPS would not start a domain with is said at once (its Validate() has it too).
+                if (config.Name is { Length: > 0 } name && Core.XenDomainName.Problem(name) is { } problem)
+                    WriteWarning($"The name in {path} ({Core.XenDomainName.Quote(name)}) {problem}: Start-XenDomain refuses it. {Core.XenDomainName.Rule}");
+                WriteObject(config);
             }
             catch (System.Exception ex) when (!IsStopping(ex))
             {

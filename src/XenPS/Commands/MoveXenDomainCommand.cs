@@ -61,7 +61,7 @@ public sealed class MoveXenDomainCommand : XenDomainActionCmdlet
     {
         var migrator = new XenMigrator(xl, _destination!);
         var request = new XenMigrationRequest(domain) { DestinationAddress = DestinationAddress, Live = Live, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
-        var activity = $"Moving {domain.Name} from {xl.Host.ComputerName} to {_destination!.Host.ComputerName}";
+        var activity = $"Moving {Core.XenDomainName.Display(domain.Name)} from {xl.Host.ComputerName} to {_destination!.Host.ComputerName}";
         var plan = AwaitWithProgress(migrator.PlanAsync(request, CancelToken), activity, "Checking both hosts", null);
         foreach (var warning in plan.Warnings) WriteWarning(warning);
         WriteVerbose($"Checked: '{_destination.Host.ComputerName}' ({plan.DestinationHostName}) has {plan.DestinationFreeMemoryMB} MiB free for {plan.RequiredMemoryMB} MiB; " +
@@ -75,7 +75,7 @@ public sealed class MoveXenDomainCommand : XenDomainActionCmdlet
                 ReportProgress();
             }, CancelToken),
             activity, () => (current.Status, current.Percent));
-        WriteVerbose($"{domain.Name} now runs on {moved.ComputerName} (id {moved.Id}, {moved.StateText}).");
+        WriteVerbose($"{Core.XenDomainName.Display(domain.Name)} now runs on {moved.ComputerName} (id {moved.Id}, {moved.StateText}).");
         return moved;
     }
 }

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Core;
 using XenPS.Core.Config;
+using XenPS.Core.Execution;
 using XenPS.Core.Hosts;
 using XenPS.Core.Xl;
 using XenPS.Infrastructure;
@@ -32,16 +34,30 @@ public sealed class RemoveXenDomainCommand : XenDomainActionCmdlet
 
     protected override XenDomain? Act(XlClient xl, XenDomain domain)
     {
+        var label = XenDomainName.Display(domain.Name);
+        // The configuration file is found by the domain's name: a name that cannot name a file is refused before
+        // anything is destroyed (XenDomainName).
+        string? configPath = null;
+        if (RemoveConfig && ConfigPath is null)
+        {
+            if (XenDomainName.Problem(domain.Name) is { } problem)
+            {
+                throw new XenException("XenInvalidDomainName", XenErrorKind.InvalidArgument,
+                    $"The configuration file of {XenDomainName.Quote(domain.Name)} (id {domain.Id}) cannot be found by its name: it {problem}. Give the file with -ConfigPath, or leave out -RemoveConfig. Nothing was done.");
+            }
+            configPath = Await(XenPaths.GetDefaultConfigPathAsync(xl.Host, domain.Name, CancelToken));
+        }
+
         // Read the disks before destroying: afterwards xl no longer knows them.
         var disks = RemoveStorage
             ? Await(xl.ListLongAsync(CancelToken)).FirstOrDefault(c => c.DomId == domain.Id)?.Disks.ToList()
             : null;
         if (RemoveStorage && disks is null)
-            WriteWarning($"xl list -l gave no configuration for {domain.Name}: its disks are not known and are left alone.");
+            WriteWarning($"xl list -l gave no configuration for {label}: its disks are not known and are left alone.");
 
-        AwaitWithProgress(xl.DestroyAndWaitAsync(domain.Name, TimeSpan.FromSeconds(60), CancelToken),
-            $"Removing {domain.Name} on {domain.ComputerName}", "Destroying the domain", null);
-        RemoveFiles(xl, domain.Name, disks);
+        AwaitWithProgress(xl.DestroyAndWaitAsync(domain, TimeSpan.FromSeconds(60), CancelToken),
+            $"Removing {label} on {domain.ComputerName}", "Destroying the domain", null);
+        RemoveFiles(xl, domain.Name, disks, configPath);
         return null;
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using XenPS.Core;
 using XenPS.Core.Execution;
 using XenPS.Core.Xl;
 using XenPS.Infrastructure;
@@ -31,16 +32,19 @@ public sealed class RestartXenDomainCommand : XenDomainActionCmdlet
     protected override XenDomain? Act(XlClient xl, XenDomain domain)
     {
         var limit = TimeSpan.FromSeconds(Timeout);
-        Await(xl.ShutdownAsync(domain.Name, reboot: true, wait: false, limit, CancelToken));
+        var label = XenDomainName.Display(domain.Name);
+        Await(xl.ShutdownAsync(domain, reboot: true, wait: false, limit, CancelToken));
         if (!Wait) return null;
-        // xl's daemon destroys the old instance and creates the new one under a new id.
+        // xl's daemon destroys the old instance and creates the new one under a new id, with the same name and UUID:
+        // another domain that takes the name meanwhile (another UUID) is not taken for it.
         var (reached, current) = AwaitWithProgress(
-            xl.WaitForAsync(domain.Name, d => d is not null && d.Id != domain.Id && (d.State & (XenDomainState.Shutdown | XenDomainState.Dying)) == 0, limit, CancelToken),
-            $"Restarting {domain.Name} on {domain.ComputerName}", "Waiting for the new instance", limit);
+            xl.WaitForAsync(d => d.Id != domain.Id && string.Equals(d.Name, domain.Name, StringComparison.Ordinal) && XlClient.SameGuest(domain, d),
+                d => d is not null && (d.State & (XenDomainState.Shutdown | XenDomainState.Dying)) == 0, limit, CancelToken),
+            $"Restarting {label} on {domain.ComputerName}", "Waiting for the new instance", limit);
         if (!reached)
         {
             throw new XenException("XenRestartTimeout", XenErrorKind.OperationTimeout,
-                $"{domain.Name} did not come back within {Timeout} s (last seen: {(current is null ? "gone" : current.StateText + ", id " + current.Id)}). Check on_reboot in its configuration.");
+                $"{label} did not come back within {Timeout} s (last seen: {(current is null ? "gone" : current.StateText + ", id " + current.Id)}). Check on_reboot in its configuration.");
         }
         return current;
     }

@@ -18,7 +18,7 @@ public sealed class ResumeXenDomainCommand : XenDomainActionCmdlet
 
     protected override XenDomain? Act(XlClient xl, XenDomain domain)
     {
-        Await(xl.UnpauseAsync(domain.Name, CancelToken));
+        Await(xl.UnpauseAsync(domain, CancelToken));
         return null;
     }
 }

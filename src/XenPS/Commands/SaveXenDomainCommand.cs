@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Management.Automation;
+using XenPS.Core;
 using XenPS.Core.Execution;
 using XenPS.Core.Hosts;
 using XenPS.Core.Xl;
@@ -49,7 +50,15 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
         var fs = new HostFileSystem(xl.Host, Output);
         var path = Path.TrimEnd('/').Length == 0 ? "/" : Path;
         if (Path.EndsWith("/", StringComparison.Ordinal) || Await(fs.IsDirectoryAsync(path, CancelToken)))
+        {
+            // The file is named after the domain: only a name that can name a file (XenDomainName).
+            if (XenDomainName.Problem(domain.Name) is { } problem)
+            {
+                throw new XenException("XenInvalidDomainName", XenErrorKind.InvalidArgument,
+                    $"{Path} is a directory, and the checkpoint of {XenDomainName.Quote(domain.Name)} (id {domain.Id}) cannot be named after the domain: its name {problem}. Give a file -Path.");
+            }
             path = path.TrimEnd('/') + "/" + domain.Name + ".save";
+        }
         if (Await(fs.ExistsAsync(path, CancelToken)) && !Force)
         {
             throw new XenException("XenCheckpointExists", XenErrorKind.ResourceExists,
@@ -58,13 +67,13 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
 
         var status = "xl save";
         var started = DateTime.Now;
-        AwaitWithProgress(xl.SaveAsync(domain.Name, path, KeepRunning, TimeSpan.FromSeconds(TimeoutSec), CancelToken, line =>
+        AwaitWithProgress(xl.SaveAsync(domain, path, KeepRunning, TimeSpan.FromSeconds(TimeoutSec), CancelToken, line =>
         {
             status = line.Trim();
             ReportProgress();
-        }), $"Saving {domain.Name} on {xl.Host.ComputerName} to {path}", () => (status, 0));
+        }), $"Saving {XenDomainName.Display(domain.Name)} on {xl.Host.ComputerName} to {path}", () => (status, 0));
         if (!KeepRunning)
-            Await(xl.WaitForAsync(domain.Name, d => d is null, TimeSpan.FromSeconds(60), CancelToken));
+            Await(xl.WaitForInstanceAsync(domain, d => d is null, TimeSpan.FromSeconds(60), CancelToken));
 
         WriteObject(new XenDomainCheckpoint
         {

@@ -115,9 +115,15 @@ public sealed class SetXenDomUConfigCommand : XenCmdlet
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {
         var store = new XenConfigStore(xl.Host, Output);
-        var paths = Path ?? ConfigLocator.Resolve(store, Await(XenPaths.GetConfigDirectoryAsync(xl.Host, CancelToken)), Name, Await).ToArray();
-        foreach (var path in paths)
+        var paths = Path?.Select(p => (Target: p, Error: (System.Exception?)null)).ToList()
+            ?? ConfigLocator.Resolve(store, Await(XenPaths.GetConfigDirectoryAsync(xl.Host, CancelToken)), Name, Await);
+        foreach (var (path, error) in paths)
         {
+            if (error is not null)
+            {
+                WriteXenError(error, path);
+                continue;
+            }
             try
             {
                 var config = Await(store.LoadAsync(path, CancelToken));

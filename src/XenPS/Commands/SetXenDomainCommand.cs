@@ -46,8 +46,8 @@ public sealed class SetXenDomainCommand : XenDomainActionCmdlet
 
     protected override XenDomain? Act(XlClient xl, XenDomain domain)
     {
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(MemoryMB))) Await(xl.MemSetAsync(domain.Name, MemoryMB, CancelToken));
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(VCpus))) Await(xl.VcpuSetAsync(domain.Name, VCpus, CancelToken));
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(MemoryMB))) Await(xl.MemSetAsync(domain, MemoryMB, CancelToken));
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(VCpus))) Await(xl.VcpuSetAsync(domain, VCpus, CancelToken));
         return null;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Core;
 using XenPS.Core.Config;
 using XenPS.Core.Execution;
 using XenPS.Core.Hosts;
@@ -43,15 +44,20 @@ public sealed class StartXenDomainCommand : XenCmdlet
     {
         var store = new XenConfigStore(xl.Host, Output);
         var directory = Path is null ? Await(XenPaths.GetConfigDirectoryAsync(xl.Host, CancelToken)) : null;
-        var paths = Path ?? Name!.Select(n => directory + "/" + n + ".cfg").ToArray();
-        foreach (var path in paths)
+        foreach (var item in Path ?? Name!)
         {
+            var path = item;
             try
             {
+                // A name is a file of the configuration directory: only a name that can name a file (XenDomainName).
+                if (Path is null) path = XenPaths.ConfigPathIn(directory!, item);
                 // Read it first: a syntax error is reported with its line and column before xl runs.
                 var config = Await(store.LoadAsync(path, CancelToken));
                 var name = config.Name ?? throw new XenException("XenConfigInvalid", XenErrorKind.InvalidData, $"{path} has no name = \"...\" line.");
-                if (Await(xl.FindAsync(name, CancelToken)) is { } running)
+                // The name in the file names the new domain (and its log files): it must follow the rule.
+                XenDomainName.Validate(name, $"The name in {path}");
+                // xl names are case-sensitive: only a domain of exactly this name is in the way.
+                if (Await(xl.FindByNameAsync(name, CancelToken)) is { } running)
                     throw new XenException("XenDomainExists", XenErrorKind.ResourceExists, $"The domain '{name}' already runs on host '{xl.Host.ComputerName}' (id {running.Id}).");
                 var target = $"{name} on {xl.Host.ComputerName}";
                 if (!ShouldProcess(target, $"Start (xl create{(Paused ? " -p" : string.Empty)} {path})")) continue;

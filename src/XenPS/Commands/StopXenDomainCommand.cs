@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using XenPS.Core;
 using XenPS.Core.Execution;
 using XenPS.Core.Xl;
 using XenPS.Infrastructure;
@@ -42,22 +43,24 @@ public sealed class StopXenDomainCommand : XenDomainActionCmdlet
     protected override XenDomain? Act(XlClient xl, XenDomain domain)
     {
         var limit = TimeSpan.FromSeconds(Timeout);
-        var activity = $"Stopping {domain.Name} on {domain.ComputerName}";
+        var label = XenDomainName.Display(domain.Name);
+        var activity = $"Stopping {label} on {domain.ComputerName}";
         if (XlClient.IsDown(domain))
         {
-            WriteVerbose($"{domain.Name} has already shut down ({domain.StateText}).");
+            WriteVerbose($"{label} has already shut down ({domain.StateText}).");
             if (Force) Destroy(xl, domain, activity);
             return Gone(domain);
         }
         if (NoWait)
         {
-            Await(xl.ShutdownAsync(domain.Name, reboot: false, wait: false, limit, CancelToken));
+            Await(xl.ShutdownAsync(domain, reboot: false, wait: false, limit, CancelToken));
             return null;
         }
 
         // xl shutdown -w returns when the instance dies, and that is not always the end: a guest that reboots instead
-        // (or was rebooting anyway) is recreated under the same name by xl's daemon (on_reboot="restart"). Such a new
-        // instance is asked again while time is left; -Force destroys whatever is still there at the end.
+        // (or was rebooting anyway) is recreated under a new id, with the same name and UUID, by xl's daemon
+        // (on_reboot="restart"). Such a new instance is asked again while time is left; -Force destroys whatever is
+        // still there at the end. xl is always given the id of the instance.
         var deadline = DateTime.UtcNow + limit;
         var current = domain;
         var restarted = false;
@@ -69,10 +72,10 @@ public sealed class StopXenDomainCommand : XenDomainActionCmdlet
             XenDomain? last = current;
             try
             {
-                AwaitWithProgress(xl.ShutdownAsync(current.Name, reboot: false, wait: true, remaining, CancelToken),
+                AwaitWithProgress(xl.ShutdownAsync(current, reboot: false, wait: true, remaining, CancelToken),
                     activity, "Waiting for the guest to shut down", remaining);
                 // xl shutdown -w returns before the daemon has destroyed the domain: wait until this instance is really down.
-                (stopped, last) = AwaitWithProgress(xl.WaitForIdAsync(current.Id, XlClient.IsDown, TimeSpan.FromSeconds(Math.Max(10, Timeout)), CancelToken),
+                (stopped, last) = AwaitWithProgress(xl.WaitForInstanceAsync(current, XlClient.IsDown, TimeSpan.FromSeconds(Math.Max(10, Timeout)), CancelToken),
                     activity, "Waiting for the domain to go", null);
             }
             catch (XenCommandTimeoutException)
@@ -82,9 +85,9 @@ public sealed class StopXenDomainCommand : XenDomainActionCmdlet
             if (stopped && last is not null) return last;
             if (stopped)
             {
-                var back = AwaitWithProgress(xl.FindRestartedAsync(current.Name, current.Id, CancelToken), activity, "Making sure it does not restart", null);
+                var back = AwaitWithProgress(xl.FindRestartedAsync(current, CancelToken), activity, "Making sure it does not restart", null);
                 if (back is null) return Gone(domain);
-                WriteVerbose($"{domain.Name} restarted as id {back.Id} instead of shutting down.");
+                WriteVerbose($"{label} restarted as id {back.Id} instead of shutting down.");
                 current = back;
                 restarted = true;
                 if (DateTime.UtcNow < deadline) continue;
@@ -92,7 +95,7 @@ public sealed class StopXenDomainCommand : XenDomainActionCmdlet
             break;
         }
 
-        var why = restarted ? $"{domain.Name} restarted (now id {current.Id}) instead of shutting down within {Timeout} s" : $"{domain.Name} did not shut down within {Timeout} s";
+        var why = restarted ? $"{label} restarted (now id {current.Id}) instead of shutting down within {Timeout} s" : $"{label} did not shut down within {Timeout} s";
         if (!Force)
         {
             throw new XenException("XenStopTimeout", XenErrorKind.OperationTimeout,
@@ -105,7 +108,7 @@ public sealed class StopXenDomainCommand : XenDomainActionCmdlet
 
     private void Destroy(XlClient xl, XenDomain domain, string activity)
     {
-        AwaitWithProgress(xl.DestroyAndWaitAsync(domain.Name, TimeSpan.FromSeconds(30), CancelToken), activity, "Destroying the domain", null);
+        AwaitWithProgress(xl.DestroyAndWaitAsync(domain, TimeSpan.FromSeconds(30), CancelToken), activity, "Destroying the domain", null);
     }
 
     /// <summary>The domain as it was, marked as shut down (it no longer exists, so xl cannot show it).</summary>

@@ -18,7 +18,7 @@ public sealed class SuspendXenDomainCommand : XenDomainActionCmdlet
 
     protected override XenDomain? Act(XlClient xl, XenDomain domain)
     {
-        Await(xl.PauseAsync(domain.Name, CancelToken));
+        Await(xl.PauseAsync(domain, CancelToken));
         return null;
     }
 }

@@ -226,7 +226,7 @@ public abstract class XenCmdletBase : PSCmdlet, IDisposable
         foreach (var missing in unmatched)
         {
             WriteXenError("XenDomainNotFound", ErrorCategory.ObjectNotFound,
-                $"No domain with {(missing is int ? "id" : "name")} '{missing}' exists on host '{computerName}'.", missing);
+                $"No domain with {(missing is int ? "id" : "name")} {(missing is string name ? Core.XenDomainName.Quote(name) : $"'{missing}'")} exists on host '{computerName}'.", missing);
         }
     }
 

@@ -2,15 +2,18 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Core;
 using XenPS.Core.Xl;
 
 namespace XenPS.Infrastructure;
 
 /// <summary>
-/// Base of the cmdlets that act on running domains (Stop, Restart, Suspend, Resume, Remove, Set). Domains come by
-/// name (wildcards), by id, or from the pipeline (XenDomain objects bind Name and ComputerName by property name), are
-/// resolved with one xl list per host, confirmed with ShouldProcess, then acted on one by one: a failure is one
-/// non-terminating error whose target is the domain's name, and the next domain is tried. Domain 0 is refused.
+/// Base of the cmdlets that act on running domains (Stop, Restart, Suspend, Resume, Remove, Set, Save, Move). Domains
+/// come by name (wildcards), by id, or from the pipeline (XenDomain objects bind Name and ComputerName by property
+/// name), are resolved with one xl list -v per host (id and UUID: <see cref="DomainFilter.SelectExact"/>, a literal
+/// name never matches a domain whose name differs in case, an all-digit name is a name), confirmed with ShouldProcess,
+/// then acted on one by one, by id (xl is never given the name): a failure is one non-terminating error whose target
+/// is the domain's name, and the next domain is tried. Domain 0 is refused.
 /// </summary>
 public abstract class XenDomainActionCmdlet : XenCmdlet
 {
@@ -57,13 +60,19 @@ public abstract class XenDomainActionCmdlet : XenCmdlet
     protected override void ProcessRecord() => ForEachHost(ComputerName, xl =>
     {
         var all = Await(xl.ListAsync(CancelToken));
-        var selected = DomainFilter.Select(all, Name, Id, out var unmatched);
-        WriteDomainsNotFound(unmatched.Where(n => !ActOnNotRunning(xl, n)), xl.Host.ComputerName);
+        var selected = DomainFilter.SelectExact(all, Name, Id, out var unmatched);
+        foreach (var missing in unmatched.Where(n => !ActOnNotRunning(xl, n)))
+        {
+            var hint = missing is string name ? DomainFilter.NearMisses(all, name) : string.Empty;
+            WriteXenError("XenDomainNotFound", ErrorCategory.ObjectNotFound,
+                $"No domain with {(missing is int ? "id" : "name")} {(missing is string s ? XenDomainName.Quote(s) : $"'{missing}'")} exists on host '{xl.Host.ComputerName}'." +
+                (hint.Length > 0 ? " " + hint : string.Empty), missing);
+        }
         foreach (var domain in selected) ActOn(xl, domain);
     });
 
-    /// <summary>The ShouldProcess target: "web01 (id 7) on dom0a".</summary>
-    protected static string Describe(XenDomain domain) => $"{domain.Name} (id {domain.Id}) on {domain.ComputerName}";
+    /// <summary>The ShouldProcess target: "web01 (id 7) on dom0a" (a name that needs it in quotes).</summary>
+    protected static string Describe(XenDomain domain) => $"{XenDomainName.Display(domain.Name)} (id {domain.Id}) on {domain.ComputerName}";
 
     private void ActOn(XlClient xl, XenDomain domain)
     {
@@ -79,7 +88,7 @@ public abstract class XenDomainActionCmdlet : XenCmdlet
             var result = Act(xl, domain);
             if (EmitResult)
             {
-                var current = result ?? Await(xl.FindAsync(domain.Name, CancelToken));
+                var current = result ?? Await(xl.FindInstanceAsync(domain, CancelToken));
                 if (current is not null) WriteObject(current);
             }
         }

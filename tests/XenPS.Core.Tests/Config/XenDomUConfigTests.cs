@@ -60,6 +60,22 @@ public class XenDomUConfigTests
         Assert.Contains("deprecated", warning.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>The name in a file names a domain (and its files): Validate reports one that breaks XenPS's name
+    /// rule as an error, with the reason, on the name's line; a name that follows it is no problem.</summary>
+    [Theory]
+    [InlineData("my vm", "name 'my vm' contains white space: XenPS starts no domain of that name")]
+    [InlineData("../x", "name '../x' contains '/', which no file name can hold: XenPS starts no domain of that name")]
+    [InlineData("7", "name '7' is only digits: xl reads an all-digit name as a domain id: XenPS starts no domain of that name")]
+    [InlineData("Domain-0", "name 'Domain-0' is Domain-0, the name of the Dom0 itself: XenPS starts no domain of that name")]
+    public void ANameThatBreaksTheRuleIsAnError(string name, string message)
+    {
+        var config = XenDomUConfig.Parse($"memory = 64\nname = \"{name}\"\n");
+        var problem = Assert.Single(config.Validate(), p => p.Severity == XenConfigProblemSeverity.Error);
+        Assert.Equal(("name", 2), (problem.Key, problem.Line));
+        Assert.StartsWith(message, problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(XenDomUConfig.Parse("memory = 64\nname = \"web01\"\n").Validate(), p => p.Severity == XenConfigProblemSeverity.Error);
+    }
+
     [Fact]
     public void ReadsTheLabsDeviceConfigs()
     {

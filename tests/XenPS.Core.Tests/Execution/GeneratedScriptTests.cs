@@ -616,7 +616,7 @@ public sealed class GeneratedScriptTests
     private static readonly Gen<XenMigrationPlan> Plans = Gen.Select(Hostile.DomainName, SshName, Gen.OneOf<string?>(null, "root", "a<b"), Gen.OneOf<int?>(null, 22, 2222), Gen.Bool)
         .Select(t =>
         {
-            var domain = new XenDomain { Name = t.Item1, Id = 3, State = t.Item5 ? XenDomainState.Paused : XenDomainState.Running };
+            var domain = new XenDomain { Name = t.Item1, Id = t.Item1.Length % 7 + 3, State = t.Item5 ? XenDomainState.Paused : XenDomainState.Running };
             var address = new SshTarget(t.Item2, t.Item3, t.Item4);
             return new XenMigrationPlan(new XenMigrationRequest(domain), address, XenMigrator.BuildSshCommand(address));
         });
@@ -662,7 +662,7 @@ public sealed class GeneratedScriptTests
 
     [Theory]
     [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
-    public void TheSaveRestorePipelineRunsExactlyXlAndSshWithTheDomainsName(string shell)
+    public void TheSaveRestorePipelineRunsExactlyXlAndSshWithTheDomainsId(string shell)
     {
         using var box = new ShellSandbox(shell);
         box.Tool("xl", "[ \"$1\" = save ] && printf 'saved state of %s' \"$3\"; exit 0");
@@ -672,15 +672,16 @@ public sealed class GeneratedScriptTests
             (plan, _) => XenMigrator.SaveRestoreScript(plan).Text,
             (plan, _, run) =>
             {
-                var name = plan.Request.Domain.Name;
+                // xl is given the domain's id, never its (hostile) name.
+                var id = plan.Request.Domain.Id.ToString(CultureInfo.InvariantCulture);
                 var ssh = plan.SshCommand.Concat(new[] { plan.Address.Host, "xl", "restore", "/dev/stdin" }).ToArray();
                 var restored = !ssh.Skip(1).Any(w => w.Contains('1', StringComparison.Ordinal));
                 var paused = plan.Request.Domain.State == XenDomainState.Paused;
                 // xl save and ssh run side by side (a pipeline); then destroy, or unpause.
-                AssertCallsInAnyOrder(run.Calls.Take(2), new[] { Call("xl", "save", "-p", name, "/dev/stdout"), Call(ssh[0], ssh[1..]) });
+                AssertCallsInAnyOrder(run.Calls.Take(2), new[] { Call("xl", "save", "-p", id, "/dev/stdout"), Call(ssh[0], ssh[1..]) });
                 var after = run.Calls.Skip(2).ToArray();
-                if (restored) AssertCalls(after, Call("xl", "destroy", name));
-                else if (!paused) AssertCalls(after, Call("xl", "unpause", name));
+                if (restored) AssertCalls(after, Call("xl", "destroy", id));
+                else if (!paused) AssertCalls(after, Call("xl", "unpause", id));
                 else AssertCalls(after);
                 Assert.Equal(restored ? 0 : 1, run.ExitCode);
             },

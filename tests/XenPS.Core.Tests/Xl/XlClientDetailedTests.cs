@@ -26,7 +26,7 @@ public class XlClientDetailedTests
             var args = string.Join(" ", spec.Arguments);
             Calls.Enqueue(args);
             string stdout;
-            if (args == "list") stdout = TestData.Stdout("xl-list-after-create");
+            if (args == "list -v") stdout = TestData.Stdout("xl-list-after-create");
             else if (args == "list -l")
             {
                 var n = Interlocked.Increment(ref _longCalls) - 1;
@@ -50,7 +50,7 @@ public class XlClientDetailedTests
         Assert.Equal(1, guest1.Id);
         Assert.Equal("/var/lib/xen/guest-vmlinuz", guest1.Kernel);
         Assert.Equal(2, xl.Calls.Count(c => c == "list -l"));
-        Assert.Equal(2, xl.Calls.Count(c => c == "list"));
+        Assert.Equal(2, xl.Calls.Count(c => c == "list -v"));
     }
 
     [Fact]

@@ -1,0 +1,1 @@
+xl list -v nid-uuid
