@@ -257,14 +257,16 @@ public sealed class ZfsClient
         public Regex Regex { get; }
     }
 
-    // libzfs's messages (lib/libzfs/libzfs_util.c zfs_standard_error, libzfs_dataset.c), the same on FreeBSD and Linux.
+    // libzfs's messages (lib/libzfs/libzfs_util.c zfs_standard_error, libzfs_dataset.c), the same on FreeBSD and Linux;
+    // the ones seen in the lab are in tests/XenPS.Core.Tests/Data/zfs.
     private static readonly Rule[] Rules =
     {
-        new("XenZfsPoolNotFound", XenErrorKind.ObjectNotFound, @"no such pool '[^']*'"),
+        new("XenZfsPoolNotFound", XenErrorKind.ObjectNotFound, @"no such pool"),
+        new("XenZfsDatasetNotFound", XenErrorKind.ObjectNotFound, @"parent does not exist"),
         new("XenZfsDatasetNotFound", XenErrorKind.ObjectNotFound, @"dataset does not exist|could not find any snapshots to destroy"),
         new("XenZfsDatasetExists", XenErrorKind.ResourceExists, @"dataset already exists|destination '[^']*' exists"),
         new("XenZfsDatasetBusy", XenErrorKind.ResourceUnavailable, @"dataset is busy|pool or dataset is busy|device busy"),
-        new("XenZfsHasDependents", XenErrorKind.InvalidOperation, @"has dependent clones|has children|snapshot has dependent clones"),
+        new("XenZfsHasDependents", XenErrorKind.InvalidOperation, @"has dependent clones|has children|clones of previous snapshots exist"),
         new("XenCheckpointNotLatest", XenErrorKind.InvalidOperation, @"more recent snapshots( or bookmarks)? exist"),
         new("XenZfsOutOfSpace", XenErrorKind.ResourceUnavailable, @"out of space|not enough space"),
         new("XenZfsPermissionDenied", XenErrorKind.PermissionDenied, @"permission denied"),
