@@ -198,6 +198,25 @@ public sealed class ZfsCheckpointTests : EngineTest
     }
 
     [Fact]
+    public void CtrlCDuringThePausedSnapshotStillUnpausesTheGuest()
+    {
+        Guest("web", "zroot/web-disk0");
+        Running("web", "-b----", "zroot/web-disk0");
+        Environment.SetEnvironmentVariable("XENPS_FAKE_ZFS_SLEEP", "snapshot zroot/web-disk0@stuck");
+        using var ps = PowerShell.Create();
+        ps.Runspace = Engine.Runspace;
+        ps.AddCommand("Checkpoint-XenDomain").AddParameter("Name", "web").AddParameter("CheckpointName", "stuck").AddParameter("Pause");
+        var started = DateTime.UtcNow;
+        var async = ps.BeginInvoke();
+        while (!ZfsCalls().Any(c => c.StartsWith("zfs snapshot", StringComparison.Ordinal)) && DateTime.UtcNow - started < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+        Assert.Contains(ZfsCalls(), c => c.StartsWith("zfs snapshot", StringComparison.Ordinal));
+        ps.Stop();
+        Assert.True(async.IsCompleted);
+        Assert.Equal(new[] { "pause 7", "unpause 7" }, Xl.Calls.Where(c => c.Contains("pause", StringComparison.Ordinal)));
+        Assert.False(File.Exists(DatasetFile("zroot/web-disk0@stuck")));
+    }
+
+    [Fact]
     public void AGuestThatIsAlreadyPausedIsNeitherPausedNorUnpaused()
     {
         Guest("web", "zroot/web-disk0");
