@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Management.Automation;
-using XenPS.PowerShellHost;
+using XenPS.Tests.Hosting;
 using Xunit;
 
 namespace XenPS.Tests;
