@@ -11,13 +11,16 @@
     FormatsToProcess     = @('XenPS.Format.ps1xml')
     TypesToProcess       = @('XenPS.Types.ps1xml')
     CmdletsToExport      = @(
+        'Checkpoint-XenDomain'
         'Connect-XenHost'
+        'Copy-XenDomU'
         'Disable-XenDomainAutostart'
         'Disconnect-XenHost'
         'Enable-XenDomainAutostart'
         'Get-XenDomUConfig'
         'Get-XenDomain'
         'Get-XenDomainAutostart'
+        'Get-XenDomainCheckpoint'
         'Get-XenHost'
         'Get-XenHostSession'
         'Get-XenLog'
@@ -27,8 +30,10 @@
         'Move-XenDomain'
         'New-XenDomU'
         'Remove-XenDomain'
+        'Remove-XenDomainCheckpoint'
         'Restart-XenDomain'
         'Restore-XenDomain'
+        'Restore-XenDomainCheckpoint'
         'Resume-XenDomain'
         'Save-XenDomain'
         'Set-XenDomUConfig'

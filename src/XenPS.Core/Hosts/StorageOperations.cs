@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using XenPS.Core.Execution;
+using XenPS.Core.Storage;
 using XenPS.Core.Xl;
 
 namespace XenPS.Core.Hosts;
@@ -38,17 +39,22 @@ public sealed class StorageOperations
     /// <summary>pool/volume: a pool and at least one dataset level, ZFS's own characters only.</summary>
     public static bool IsValidVolumeName(string volume) => DatasetName.IsMatch(volume) && !volume.Split('/').Any(p => p == "." || p == "..");
 
-    public Task<CommandResult> CreateZfsVolumeAsync(string volume, int sizeGB, CancellationToken cancellationToken)
+    /// <summary>zfs create -V&lt;n&gt;G -o volmode=dev pool/volume, then waits for its device (/dev/zvol/pool/volume).</summary>
+    public async Task<CommandResult> CreateZfsVolumeAsync(string volume, int sizeGB, CancellationToken cancellationToken)
     {
         if (!IsValidVolumeName(volume)) throw new ArgumentException($"'{volume}' is not a ZFS volume name (pool/volume).", nameof(volume));
-        return XlClient.RunToolAsync(_host, _output, "zfs",
-            new[] { "create", "-V" + sizeGB.ToString(CultureInfo.InvariantCulture) + "G", "-o", "volmode=dev", volume }, cancellationToken, TimeSpan.FromMinutes(5));
+        var zfs = new ZfsClient(_host, _output);
+        var result = await zfs.RunAsync(new[] { "create", "-V" + sizeGB.ToString(CultureInfo.InvariantCulture) + "G", "-o", "volmode=dev", volume }, cancellationToken, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        await zfs.WaitForDeviceAsync(volume, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
+    /// <summary>zfs destroy pool/volume (retried while the volume is still busy: a guest's block backend lets go of it
+    /// a moment after the domain is gone).</summary>
     public Task<CommandResult> DestroyZfsVolumeAsync(string volume, CancellationToken cancellationToken)
     {
         if (!IsValidVolumeName(volume)) throw new ArgumentException($"'{volume}' is not a ZFS volume name (pool/volume).", nameof(volume));
-        return XlClient.RunToolAsync(_host, _output, "zfs", new[] { "destroy", volume }, cancellationToken, TimeSpan.FromMinutes(5));
+        return new ZfsClient(_host, _output).DestroyAsync(volume, recursive: false, cancellationToken);
     }
 
     /// <summary>True when a ZFS dataset of that name exists (zfs list exits 1 when it does not).</summary>

@@ -163,7 +163,17 @@ public sealed class XenDomUProvisioner
             if (r.ZfsVolume is not null)
             {
                 step = plan.Steps[0];
-                await _storage.CreateZfsVolumeAsync(r.ZfsVolume, r.DiskSizeGB!.Value, ct).ConfigureAwait(false);
+                try
+                {
+                    await _storage.CreateZfsVolumeAsync(r.ZfsVolume, r.DiskSizeGB!.Value, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException || ex is XenException { ErrorId: "XenZvolDeviceMissing" })
+                {
+                    // Interrupted while zfs ran, or made but its device never came: the volume (checked absent by the
+                    // plan a moment ago) may exist now, and is this call's.
+                    undo.Push(($"destroyed the ZFS volume {r.ZfsVolume}", () => DestroyVolumeIfPresentAsync(r.ZfsVolume)));
+                    throw;
+                }
                 undo.Push(($"destroyed the ZFS volume {r.ZfsVolume}", () => Done(_storage.DestroyZfsVolumeAsync(r.ZfsVolume, CancellationToken.None))));
             }
             else if (r.DiskPath is not null && r.DiskSizeGB is not null)
@@ -214,6 +224,21 @@ public sealed class XenDomUProvisioner
                 RecommendedAction = inner?.RecommendedAction,
             };
         }
+    }
+
+    private async Task<bool> DestroyVolumeIfPresentAsync(string volume)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            if (await _storage.ZfsDatasetExistsAsync(volume, CancellationToken.None).ConfigureAwait(false))
+            {
+                await _storage.DestroyZfsVolumeAsync(volume, CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }
+            // A zfs create stopped by Ctrl+C may still be finishing its work in the kernel.
+            if (attempt == 0) await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        return false;
     }
 
     private static async Task<bool> Done(Task task)

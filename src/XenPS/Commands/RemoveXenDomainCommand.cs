@@ -6,6 +6,7 @@ using XenPS.Core;
 using XenPS.Core.Config;
 using XenPS.Core.Execution;
 using XenPS.Core.Hosts;
+using XenPS.Core.Storage;
 using XenPS.Core.Xl;
 using XenPS.Infrastructure;
 
@@ -54,6 +55,7 @@ public sealed class RemoveXenDomainCommand : XenDomainActionCmdlet
             : null;
         if (RemoveStorage && disks is null)
             WriteWarning($"xl list -l gave no configuration for {label}: its disks are not known and are left alone.");
+        CheckStorageRemovable(xl, domain.Name, disks);
 
         AwaitWithProgress(xl.DestroyAndWaitAsync(domain, TimeSpan.FromSeconds(60), CancelToken),
             $"Removing {label} on {domain.ComputerName}", "Destroying the domain", null);
@@ -74,6 +76,7 @@ public sealed class RemoveXenDomainCommand : XenDomainActionCmdlet
             var config = Await(store.LoadAsync(path, CancelToken));
             WriteVerbose($"{name} is not running on {xl.Host.ComputerName}: removing what its configuration {path} names.");
             var disks = config.Disks.Select(d => new XenDisk { Target = d.Target, Vdev = d.Vdev, IsCdrom = d.IsCdrom, ReadWrite = !d.IsReadOnly }).ToList();
+            CheckStorageRemovable(xl, name, RemoveStorage ? disks : null);
             RemoveFiles(xl, name, RemoveStorage ? disks : null, path);
         }
         catch (Exception ex) when (!IsStopping(ex))
@@ -81,6 +84,21 @@ public sealed class RemoveXenDomainCommand : XenDomainActionCmdlet
             WriteXenError(ex, name);
         }
         return true;
+    }
+
+    /// <summary>Refuses, before anything is destroyed, to remove ZFS volumes that snapshots (checkpoints) or clones
+    /// depend on: zfs destroy would fail half-way, and they would be lost with -r.</summary>
+    private void CheckStorageRemovable(XlClient xl, string name, IReadOnlyList<XenDisk>? disks)
+    {
+        var volumes = (disks ?? Array.Empty<XenDisk>())
+            .Where(d => d.Target is not null && !d.IsCdrom && d.ReadWrite)
+            .Select(d => StorageOperations.ZfsVolumeOf(d.Target!)).Where(v => v is not null).Select(v => v!).Distinct(StringComparer.Ordinal).ToList();
+        if (volumes.Count == 0) return;
+        var dependents = Await(CheckpointOperations.DescribeDependentsAsync(new ZfsClient(xl.Host, Output), volumes, CancelToken));
+        if (dependents is null) return;
+        throw new XenException("XenStorageHasDependents", XenErrorKind.InvalidOperation,
+            $"The disks of {name} on {xl.Host.ComputerName} cannot be removed: {dependents}. Remove the checkpoints first (Get-XenDomainCheckpoint {name} | Remove-XenDomainCheckpoint), after the guests cloned from them. Nothing was changed.")
+        { ComputerName = xl.Host.ComputerName };
     }
 
     private void RemoveFiles(XlClient xl, string name, IReadOnlyList<XenDisk>? disks, string? knownConfigPath = null)

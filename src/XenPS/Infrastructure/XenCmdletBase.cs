@@ -56,7 +56,7 @@ public abstract class XenCmdletBase : PSCmdlet, IDisposable
         task.ContinueWith(_ => Post(Nothing), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         while (!task.IsCompleted)
         {
-            _pending.Take()();
+            RunPending(_pending.Take());
         }
         Drain();
         return task.GetAwaiter().GetResult();
@@ -121,7 +121,21 @@ public abstract class XenCmdletBase : PSCmdlet, IDisposable
     /// <summary>Writes everything queued so far.</summary>
     protected void Drain()
     {
-        while (_pending.TryTake(out var action)) action();
+        while (_pending.TryTake(out var action)) RunPending(action);
+    }
+
+    /// <summary>Runs one queued write. Once Ctrl+C stopped the pipeline every write throws PipelineStoppedException:
+    /// it is dropped, and the wait goes on, so that the work can finish undoing what it did before the command ends
+    /// (a rollback must not be cut off by its own progress bar).</summary>
+    private void RunPending(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (PipelineStoppedException) when (CancelToken.IsCancellationRequested)
+        {
+        }
     }
 
     private static async Task<bool> WrapVoid(Task task)

@@ -30,11 +30,12 @@ log "debootstrap $SUITE (minbase) into $R"
 debootstrap --variant=minbase --components=main "$SUITE" "$R" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || {
     tail -30 "$WORK/debootstrap.log" >&2; exit 1; }
 
-log "apt sources: $SUITE, $SUITE-updates${MIRROR_SECURITY:+, $SUITE-security}"
+# contrib: zfs-dkms and zfsutils-linux (OpenZFS) live there; same mirrors as main.
+log "apt sources: $SUITE, $SUITE-updates${MIRROR_SECURITY:+, $SUITE-security} (main contrib)"
 {
-    echo "deb $MIRROR $SUITE main"
-    echo "deb $MIRROR $SUITE-updates main"
-    [ -z "$MIRROR_SECURITY" ] || echo "deb $MIRROR_SECURITY $SUITE-security main"
+    echo "deb $MIRROR $SUITE main contrib"
+    echo "deb $MIRROR $SUITE-updates main contrib"
+    [ -z "$MIRROR_SECURITY" ] || echo "deb $MIRROR_SECURITY $SUITE-security main contrib"
 } >"$R/etc/apt/sources.list"
 # Never start services inside the chroot.
 printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"; chmod 755 "$R/usr/sbin/policy-rc.d"
@@ -63,6 +64,18 @@ fi
 "${APT[@]}" autoremove --purge >>"$WORK/apt.log" 2>&1
 KVER=${CUR#linux-image-}
 for d in "$R"/lib/modules/*; do [ "$(basename "$d")" = "$KVER" ] || rm -rf "$d"; done
+
+# OpenZFS (contrib): the headers of exactly this kernel ABI, then zfs-dkms builds the modules for the only
+# kernel in /lib/modules (its postinst notices the chroot and skips the build host's kernel). ~7 min of CPU.
+log "OpenZFS: linux-headers-$KVER, zfs-dkms, zfsutils-linux (DKMS build, several minutes)"
+"${APT[@]}" install --no-install-recommends "linux-headers-$KVER" >>"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log" >&2; exit 1; }
+"${APT[@]}" install --no-install-recommends zfs-dkms zfsutils-linux >>"$WORK/apt.log" 2>&1 || { tail -30 "$WORK/apt.log" >&2; exit 1; }
+ZFSMOD=$(chroot "$R" modinfo -k "$KVER" -F vermagic zfs 2>/dev/null || true)
+case "$ZFSMOD" in
+    "$KVER "*) log "zfs module built for $KVER: $(chroot "$R" modinfo -k "$KVER" -F version zfs)" ;;
+    *) grep -h -A5 -i error "$R"/var/lib/dkms/zfs/*/build/make.log 2>/dev/null | tail -30 >&2
+       echo "zfs module missing or built for another kernel (vermagic: '$ZFSMOD', want $KVER)" >&2; exit 1 ;;
+esac
 
 # The guest initramfs is built from busybox-static (it conflicts with busybox, so only fetch the .deb).
 mkdir -p "$R/var/cache/xenlab"

@@ -55,7 +55,7 @@ mount -t proc proc "$R/proc"
 chroot "$R" update-initramfs -u -k "$KVER" >"$WORK/initramfs.log" 2>&1 || { cat "$WORK/initramfs.log" >&2; exit 1; }
 umount_all
 
-log "guest assets: ELF vmlinux, busybox initramfs with xen-blkfront/xen-netfront/cdrom/isofs, test.iso"
+log "guest assets: ELF vmlinux, busybox initramfs with xen-blkfront/xen-netfront/cdrom/isofs/vfat, test.iso"
 G=$WORK/guest
 mkdir -p "$G"/{bin,sbin,etc,proc,sys,dev,tmp,root,mnt,lib/modules}
 DEB=$(ls "$R"/var/cache/xenlab/busybox-static_*.deb | tail -1)
@@ -67,7 +67,8 @@ ln -s bin/busybox "$G/init"
 cp -r "$RECIPE"/guest/etc/. "$G/etc/"
 chmod 755 "$G/etc/rc.guest" "$G/etc/watch.sh"
 K=$R/lib/modules/$KVER/kernel
-for m in cdrom isofs xen-blkfront xen-netfront; do
+# fat/vfat/nls_*: the guest's optional data disk (rc.guest datadisk=DEV)
+for m in cdrom isofs xen-blkfront xen-netfront fat vfat nls_cp437 nls_ascii nls_utf8; do
     f=$(find "$K" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -1)
     [ -n "$f" ] || { echo "module $m not found in $KVER" >&2; exit 1; }
     case "$f" in

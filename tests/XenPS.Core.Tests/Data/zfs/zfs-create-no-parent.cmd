@@ -1,0 +1,1 @@
+zfs create -V1G -o volmode=dev zroot/no/parent

@@ -1,0 +1,1 @@
+zfs destroy zroot/cap-disk0@ck2

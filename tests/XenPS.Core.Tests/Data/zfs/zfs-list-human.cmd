@@ -1,0 +1,1 @@
+zfs list -t all -r zroot

@@ -1,0 +1,1 @@
+zfs send zroot/cap-disk1@ck2 | zfs receive zroot/capfull-disk1

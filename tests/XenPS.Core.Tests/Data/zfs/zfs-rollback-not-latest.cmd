@@ -1,0 +1,1 @@
+zfs rollback zroot/cap-disk0@ck1

@@ -1,0 +1,1 @@
+zfs rollback -r zroot/cap-disk0@ck1

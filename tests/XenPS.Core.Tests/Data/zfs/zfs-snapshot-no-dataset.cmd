@@ -1,0 +1,1 @@
+zfs snapshot zroot/nosuch@ck1

@@ -1,0 +1,1 @@
+zfs snapshot zroot/cap-disk0@ck1 zroot/cap-disk1@ck1
