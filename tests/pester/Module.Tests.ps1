@@ -13,9 +13,11 @@ Describe 'The module' {
         $info.PrivateData.PSData.Tags | Should -Contain 'FreeBSD'
     }
 
-    It 'exports the 26 cmdlets, no functions, aliases or variables' {
+    It 'exports one cmdlet per help page (31), no functions, aliases or variables' {
         $module = Get-Module XenPS
-        $module.ExportedCmdlets.Count | Should -Be 26
+        $pages = Get-ChildItem (Join-Path $RepoRoot 'docs/en-US') -Filter '*-*.md' | ForEach-Object BaseName | Sort-Object
+        $module.ExportedCmdlets.Count | Should -Be 31
+        @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($pages)
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedAliases.Count | Should -Be 0
         $module.ExportedVariables.Count | Should -Be 0
