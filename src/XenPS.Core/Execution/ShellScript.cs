@@ -21,7 +21,7 @@ namespace XenPS.Core.Execution;
 public sealed class ShellScript
 {
     /// <summary>What a secret is shown as.</summary>
-    public const string Mask = "********";
+    public const string Mask = SecretRedactor.Mask;
 
     private static readonly Regex VariableName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
     private static readonly Regex Assignment = new("^[A-Za-z_][A-Za-z0-9_]*=", RegexOptions.CultureInvariant);
@@ -29,6 +29,7 @@ public sealed class ShellScript
 
     private readonly StringBuilder _text = new();
     private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
+    private readonly List<(string Raw, string Shown)> _nested = new();
 
     /// <summary>A script of one line.</summary>
     public static ShellScript Of(FormattableString line) => new ShellScript().Line(line);
@@ -38,6 +39,13 @@ public sealed class ShellScript
     {
         if (line is null) throw new ArgumentNullException(nameof(line));
         _text.Append(Render(line)).Append('\n');
+        // A script nested as a hole (for sh -c or ssh) keeps its secrets secret in this one too: its quoted text is
+        // shown as its quoted display text.
+        foreach (var nested in line.GetArguments().OfType<ShellScript>())
+        {
+            KeepSecretsOf(nested);
+            if (nested._secrets.Count > 0 || nested._nested.Count > 0) _nested.Add((QuoteWord(nested.Text), QuoteWord(nested.Redact(nested.Text))));
+        }
         return this;
     }
 
@@ -58,8 +66,14 @@ public sealed class ShellScript
     {
         if (other is null) throw new ArgumentNullException(nameof(other));
         _text.Append(other._text);
-        foreach (var s in other._secrets) _secrets.Add(s);
+        KeepSecretsOf(other);
         return this;
+    }
+
+    private void KeepSecretsOf(ShellScript other)
+    {
+        foreach (var s in other._secrets) _secrets.Add(s);
+        _nested.AddRange(other._nested);
     }
 
     /// <summary>
@@ -97,13 +111,16 @@ public sealed class ShellScript
     /// <summary>The script as sh runs it.</summary>
     public string Text => _text.ToString();
 
-    /// <summary>The script for Verbose, Debug and error messages: every secret masked.</summary>
-    public string DisplayText => Redact(Text);
+    /// <summary>The script for Verbose, Debug and error messages: every registered secret masked, and whatever
+    /// <see cref="SecretRedactor"/> recognises as a password (a config file's vncpasswd in a here-document).</summary>
+    public string DisplayText => SecretRedactor.Redact(Redact(Text));
 
     /// <summary>Masks this script's secrets (and their quoted forms) in any text, e.g. a program's output.</summary>
     public string Redact(string text)
     {
-        if (_secrets.Count == 0 || string.IsNullOrEmpty(text)) return text;
+        if (text is null) return string.Empty;
+        if ((_secrets.Count == 0 && _nested.Count == 0) || text.Length == 0) return text;
+        foreach (var (raw, shown) in _nested) text = text.Replace(raw, shown);
         // Longest first, so that a secret that contains another is masked whole.
         foreach (var secret in _secrets.OrderByDescending(s => s.Length))
         {

@@ -5,7 +5,8 @@ using XenPS.Infrastructure;
 
 namespace XenPS.Commands;
 
-/// <summary>Reads domain configuration files (xl.cfg) into XenDomUConfig objects.</summary>
+/// <summary>Reads domain configuration files (xl.cfg) into XenDomUConfig objects (passwords never in a property:
+/// HasVncPassword, HasSpicePassword).</summary>
 [Cmdlet(VerbsCommon.Get, "XenDomUConfig", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(XenDomUConfig))]
 public sealed class GetXenDomUConfigCommand : XenCmdlet
@@ -39,7 +40,9 @@ public sealed class GetXenDomUConfigCommand : XenCmdlet
         {
             try
             {
-                WriteObject(Await(store.LoadAsync(path, CancelToken)));
+                var config = Await(store.LoadAsync(path, CancelToken));
+                RegisterSecrets(config.SecretValues);
+                WriteObject(config);
             }
             catch (System.Exception ex) when (!IsStopping(ex))
             {
