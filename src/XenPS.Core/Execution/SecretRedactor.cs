@@ -40,17 +40,17 @@ public static class SecretRedactor
     private static readonly Regex KeyValue = new(
         @"(?<![A-Za-z0-9_.])(?<key>vncpasswd|spicepasswd)(?<sep>[ \t]*\+?=[ \t]*)" +
         @"(?<value>""(?:[^""\\\r\n]|\\.)*""?|'(?:[^'\\\r\n]|\\.)*'?|(?:\\.|['""](?![ \t]*(?:[,\];#\r\n]|$))|[^,'""\\\r\n])*)",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Multiline);
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Multiline | RegexOptions.Compiled);
 
     // A JSON member whose name says password; the value is a JSON string.
     private static readonly Regex JsonMember = new(
         @"(?<key>""(?:passwd|password|vncpasswd|spicepasswd)"")(?<sep>\s*:\s*)(?<value>""(?:[^""\\]|\\.)*"")",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     // QEMU's password=VALUE option (comma-separated option list, as libxl logs the -spice argument).
     private static readonly Regex QemuOption = new(
         @"(?<![A-Za-z0-9_.-])(?<key>password)(?<sep>=)(?<value>(?:\\.|[^,\s'""\\])*)",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     /// <summary>True when the text may hold a secret a pattern recognises (every pattern names a password).</summary>
     public static bool MayContainSecret(string? text) =>

@@ -50,6 +50,7 @@ public sealed class StartXenDomainCommand : XenCmdlet
             {
                 // Read it first: a syntax error is reported with its line and column before xl runs.
                 var config = Await(store.LoadAsync(path, CancelToken));
+                RegisterSecrets(config.SecretValues); // masked in xl -vvv's lines (libxl logs qemu's -spice password)
                 var name = config.Name ?? throw new XenException("XenConfigInvalid", XenErrorKind.InvalidData, $"{path} has no name = \"...\" line.");
                 if (Await(xl.FindAsync(name, CancelToken)) is { } running)
                     throw new XenException("XenDomainExists", XenErrorKind.ResourceExists, $"The domain '{name}' already runs on host '{xl.Host.ComputerName}' (id {running.Id}).");
