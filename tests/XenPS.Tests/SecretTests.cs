@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using System.Text;
-using XenPS.PowerShellHost;
+using XenPS.Tests.Hosting;
 using Xunit;
 
 namespace XenPS.Tests;

@@ -23,13 +23,13 @@ public sealed class ShellScript
     /// <summary>What a secret is shown as.</summary>
     public const string Mask = SecretRedactor.Mask;
 
-    private static readonly Regex VariableName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+    // \z, not $: in .NET, $ also matches before a final newline ("a\n" would pass).
+    private static readonly Regex VariableName = new(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant);
     private static readonly Regex Assignment = new("^[A-Za-z_][A-Za-z0-9_]*=", RegexOptions.CultureInvariant);
-    private static readonly Regex Special = new(@"^(\?|\$|!|#|[0-9])$", RegexOptions.CultureInvariant);
+    private static readonly Regex Special = new(@"^(\?|\$|!|#|[0-9])\z", RegexOptions.CultureInvariant);
 
     private readonly StringBuilder _text = new();
     private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
-    private readonly List<(string Raw, string Shown)> _nested = new();
 
     /// <summary>A script of one line.</summary>
     public static ShellScript Of(FormattableString line) => new ShellScript().Line(line);
@@ -39,14 +39,21 @@ public sealed class ShellScript
     {
         if (line is null) throw new ArgumentNullException(nameof(line));
         _text.Append(Render(line)).Append('\n');
-        // A script nested as a hole (for sh -c or ssh) keeps its secrets secret in this one too: its quoted text is
-        // shown as its quoted display text.
-        foreach (var nested in line.GetArguments().OfType<ShellScript>())
-        {
-            KeepSecretsOf(nested);
-            if (nested._secrets.Count > 0 || nested._nested.Count > 0) _nested.Add((QuoteWord(nested.Text), QuoteWord(nested.Redact(nested.Text))));
-        }
+        AdoptSecrets(line);
         return this;
+    }
+
+    /// <summary>A nested script's secrets are this script's secrets too: its text is in this one (quoted).</summary>
+    private void AdoptSecrets(FormattableString? line)
+    {
+        if (line is null) return;
+        foreach (var arg in line.GetArguments())
+        {
+            if (arg is ShellScript nested)
+            {
+                foreach (var s in nested._secrets) _secrets.Add(s);
+            }
+        }
     }
 
     /// <summary>Appends a command made of words, each quoted (a newline is added).</summary>
@@ -66,14 +73,8 @@ public sealed class ShellScript
     {
         if (other is null) throw new ArgumentNullException(nameof(other));
         _text.Append(other._text);
-        KeepSecretsOf(other);
-        return this;
-    }
-
-    private void KeepSecretsOf(ShellScript other)
-    {
         foreach (var s in other._secrets) _secrets.Add(s);
-        _nested.AddRange(other._nested);
+        return this;
     }
 
     /// <summary>
@@ -95,6 +96,8 @@ public sealed class ShellScript
         _text.Append(content);
         if (content.Length > 0 && content[content.Length - 1] != '\n') _text.Append('\n');
         _text.Append(marker).Append('\n');
+        AdoptSecrets(command);
+        AdoptSecrets(then);
         return this;
     }
 
@@ -115,19 +118,33 @@ public sealed class ShellScript
     /// <see cref="SecretRedactor"/> recognises as a password (a config file's vncpasswd in a here-document).</summary>
     public string DisplayText => SecretRedactor.Redact(Redact(Text));
 
-    /// <summary>Masks this script's secrets (and their quoted forms) in any text, e.g. a program's output.</summary>
+    /// <summary>Masks this script's secrets in any text, e.g. a program's output: as they are, quoted as a word, and
+    /// escaped the way a quoted hole writes them inside a longer value ('\'' for each ') or inside nested scripts (the
+    /// escape applied again at each level).</summary>
     public string Redact(string text)
     {
-        if (text is null) return string.Empty;
-        if ((_secrets.Count == 0 && _nested.Count == 0) || text.Length == 0) return text;
-        foreach (var (raw, shown) in _nested) text = text.Replace(raw, shown);
-        // Longest first, so that a secret that contains another is masked whole.
-        foreach (var secret in _secrets.OrderByDescending(s => s.Length))
+        if (_secrets.Count == 0 || string.IsNullOrEmpty(text)) return text;
+        var forms = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var secret in _secrets)
         {
-            text = text.Replace(QuoteWord(secret), Mask).Replace(secret, Mask);
+            if (secret.IndexOf('\0') < 0) forms.Add(QuoteWord(secret));
+            var form = secret;
+            for (var depth = 0; depth <= MaxNesting; depth++)
+            {
+                forms.Add(form);
+                form = form.Replace("'", "'\\''");
+            }
+        }
+        // Longest first, so that a form that contains another is masked whole.
+        foreach (var form in forms.OrderByDescending(f => f.Length).ThenBy(f => f, StringComparer.Ordinal))
+        {
+            text = text.Replace(form, Mask);
         }
         return text;
     }
+
+    /// <summary>How many levels of nested scripts (a script in sh -c in ssh...) <see cref="Redact"/> looks through.</summary>
+    private const int MaxNesting = 4;
 
     public bool IsEmpty => _text.Length == 0;
 

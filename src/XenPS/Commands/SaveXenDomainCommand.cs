@@ -118,7 +118,7 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
         foreach (var pair in perHost)
         {
             var (xl, domains) = pair.Value;
-            if (domains.Count < 2 || Await(IsDirectoryAsync(xl, Path))) continue;
+            if (domains.Count < 2 || Await(new HostFileSystem(xl.Host, Output).IsDirectoryAsync(Path, CancelToken))) continue;
             ThrowTerminatingError(new ErrorRecord(new ArgumentException(
                     $"-Path {Path} is one file, but {domains.Count} domains of host '{xl.Host.ComputerName}' would be saved to it " +
                     $"({string.Join(", ", domains.Select(d => $"{d.Name} (id {d.Id})"))}): each would overwrite the checkpoint of the one before. " +
@@ -131,7 +131,7 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
     {
         var fs = new HostFileSystem(xl.Host, Output);
         var path = Path.TrimEnd('/').Length == 0 ? "/" : Path;
-        if (Path.EndsWith("/", StringComparison.Ordinal) || Await(IsDirectoryAsync(xl, path)))
+        if (Path.EndsWith("/", StringComparison.Ordinal) || Await(fs.IsDirectoryAsync(path, CancelToken)))
             path = path.TrimEnd('/') + "/" + domain.Name + ".save";
         if (!_written.Add(xl.Host.ComputerName + "|" + path))
         {
@@ -170,22 +170,10 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
             ComputerName = xl.Host.ComputerName,
             Name = domain.Name,
             Path = path,
-            SizeBytes = Await(SizeAsync(xl, path)),
+            SizeBytes = Await(fs.FileSizeAsync(path, CancelToken)),
             SavedAt = started,
             KeptRunning = KeepRunning,
         });
         return null;
-    }
-
-    private async System.Threading.Tasks.Task<bool> IsDirectoryAsync(XlClient xl, string path)
-    {
-        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"[ -d {path} ]"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
-        return r.ExitCode == 0;
-    }
-
-    private async System.Threading.Tasks.Task<long?> SizeAsync(XlClient xl, string path)
-    {
-        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"wc -c < {path}"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
-        return r.ExitCode == 0 && long.TryParse(r.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
     }
 }
