@@ -73,7 +73,7 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
     protected override void EndProcessing()
     {
         if (_records.Count == 0) return;
-        RefuseSeveralDomainsForOneFile();
+        if (MaySelectSeveral()) RefuseSeveralDomainsForOneFile();
         foreach (var (name, id, computerName) in _records)
         {
             Name = name;
@@ -81,6 +81,17 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
             ComputerName = computerName;
             base.ProcessRecord();
         }
+    }
+
+    /// <summary>False for one record that names one domain by id or by a name without wildcards (the common case: no
+    /// extra xl list). Such a name selects one domain, or, when no name matches exactly, every name that differs only
+    /// in case; should that select two, the second is refused before it is stopped (see Act).</summary>
+    private bool MaySelectSeveral()
+    {
+        if (_records.Count != 1) return true;
+        var (name, id, _) = _records[0];
+        var count = (name?.Length ?? 0) + (id?.Length ?? 0);
+        return count != 1 || (name ?? Array.Empty<string>()).Any(WildcardPattern.ContainsWildcardCharacters);
     }
 
     /// <summary>Resolves every record (one xl list per host, nothing changed) and throws a terminating error when
