@@ -27,7 +27,7 @@ public sealed class ProvisioningTests : EngineTest
         var text = Host.Text;
         Assert.Contains("What if: Create the domain web01 on localhost:", text, StringComparison.Ordinal);
         Assert.Contains($"1. Create the sparse disk image {P("web01.img")} (1 GB)", text, StringComparison.Ordinal);
-        Assert.Contains($"2. Write the configuration file {P("web01.cfg")} (mode 0600: it holds the VNC password)", text, StringComparison.Ordinal);
+        Assert.Contains($"2. Write the configuration file {P("web01.cfg")} (mode 0600: it holds a password)", text, StringComparison.Ordinal);
         Assert.Contains($"3. Start the domain: xl create {P("web01.cfg")}", text, StringComparison.Ordinal);
         Assert.Contains("name = \"web01\"", text, StringComparison.Ordinal);
         Assert.Contains("type = \"hvm\"", text, StringComparison.Ordinal);

@@ -51,11 +51,13 @@ public sealed class XenConfigStore
             .Line($"exit 0");
     }
 
-    /// <summary>Writes a config atomically; a config holding a VNC password is written mode 0600.</summary>
+    /// <summary>Writes a config atomically. A config that holds a password (VNC or SPICE) is written mode 0600, the
+    /// mode set before the content is written and its backup readable by its owner only, and its passwords are masked
+    /// wherever the write is shown (Debug, errors).</summary>
     public Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
     {
         var path = config.Path ?? throw new ArgumentException("The configuration has no path.", nameof(config));
-        var mode = string.IsNullOrEmpty(config.VncPassword) ? null : "0600";
-        return _fs.WriteFileAtomicAsync(new FileWrite(path, config.ToString(), mode), backup, cancellationToken);
+        var secrets = config.SecretValues;
+        return _fs.WriteFileAtomicAsync(new FileWrite(path, config.ToFileText(), secrets.Count > 0 ? "0600" : null, secrets), backup, cancellationToken);
     }
 }

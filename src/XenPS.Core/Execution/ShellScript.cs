@@ -21,7 +21,7 @@ namespace XenPS.Core.Execution;
 public sealed class ShellScript
 {
     /// <summary>What a secret is shown as.</summary>
-    public const string Mask = "********";
+    public const string Mask = SecretRedactor.Mask;
 
     // \z, not $: in .NET, $ also matches before a final newline ("a\n" would pass).
     private static readonly Regex VariableName = new(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant);
@@ -114,8 +114,9 @@ public sealed class ShellScript
     /// <summary>The script as sh runs it.</summary>
     public string Text => _text.ToString();
 
-    /// <summary>The script for Verbose, Debug and error messages: every secret masked.</summary>
-    public string DisplayText => Redact(Text);
+    /// <summary>The script for Verbose, Debug and error messages: every registered secret masked, and whatever
+    /// <see cref="SecretRedactor"/> recognises as a password (a config file's vncpasswd in a here-document).</summary>
+    public string DisplayText => SecretRedactor.Redact(Redact(Text));
 
     /// <summary>Masks this script's secrets in any text, e.g. a program's output: as they are, quoted as a word, and
     /// escaped the way a quoted hole writes them inside a longer value ('\'' for each ') or inside nested scripts (the

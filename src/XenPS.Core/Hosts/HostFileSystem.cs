@@ -12,20 +12,32 @@ namespace XenPS.Core.Hosts;
 /// <summary>One file to write in a <see cref="HostFileSystem.WriteFilesAtomicAsync"/> batch.</summary>
 public sealed class FileWrite
 {
-    public FileWrite(string path, string content, string? mode = null)
+    public FileWrite(string path, string content, string? mode = null, IEnumerable<string>? secrets = null)
     {
         HostFileSystem.ValidatePath(path);
         if (mode is not null) HostFileSystem.CheckMode(mode);
         Path = path;
         Content = content;
-        Mode = mode;
+        Secrets = secrets?.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToArray() ?? Array.Empty<string>();
+        if (Secrets.Count > 0 && mode is not null && !HostFileSystem.IsPrivateMode(mode))
+            throw new ArgumentException($"'{path}' holds a secret: mode {mode} would let others read it (use 0600).", nameof(mode));
+        Mode = Secrets.Count > 0 ? mode ?? "0600" : mode;
     }
 
     public string Path { get; }
     public string Content { get; }
 
-    /// <summary>An octal mode such as "0600"; null keeps the mode of the file replaced (0644 for a new file under umask 022).</summary>
+    /// <summary>An octal mode such as "0600"; null keeps the mode of the file replaced (0644 for a new file under umask 022).
+    /// A file with <see cref="Secrets"/> is 0600 unless a mode as private is given.</summary>
     public string? Mode { get; }
+
+    /// <summary>Values in <see cref="Content"/> that must never be shown (passwords): masked wherever the write script
+    /// is shown. A file with secrets gets its mode before its content is written, and its backup is made readable
+    /// by its owner only: no copy of it is ever readable by others, not even for a moment.</summary>
+    public IReadOnlyList<string> Secrets { get; }
+
+    /// <summary>True when the file holds secrets.</summary>
+    public bool IsPrivate => Secrets.Count > 0;
 }
 
 /// <summary>What a batch write did for each file.</summary>
@@ -135,7 +147,7 @@ public sealed class HostFileSystem
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var script = BuildWriteScript(files, backup, stamp, FailAfterRenames);
         var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
-        Check(result, "write " + string.Join(", ", files.Select(f => f.Path)));
+        Check(result, "write " + string.Join(", ", files.Select(f => f.Path)), script);
 
         // The script prints one "path<TAB>created|replaced<TAB>backup" line per file.
         var byPath = new Dictionary<string, FileWriteResult>(StringComparer.Ordinal);
@@ -201,13 +213,15 @@ public sealed class HostFileSystem
             sb.Line($"t{i}=$(mktemp {template}) || fail {"cannot create a temporary file in " + dir}");
             // An existing file lends its mode and owner to the new one; a new file gets 0644 (mktemp makes 0600).
             sb.Line($"if [ -e {path} ]; then cp -p -- {path} {t} || fail {"cannot copy " + f.Path}; else chmod 644 {t} || fail chmod; fi");
+            // The mode is set before the content is written: a file that holds a secret is never readable by others.
+            if (f.Mode is not null) sb.Line($"chmod {f.Mode} {t} || fail chmod");
+            foreach (var secret in f.Secrets) sb.Secret(secret);
             if (f.Content.Length == 0) sb.Line($": > {t} || fail write");
             else
             {
                 sb.HereDocument($"cat > {t}", f.Content, $"|| fail write");
                 if (f.Content[f.Content.Length - 1] != '\n') sb.Line($"truncate -s -1 {t} || fail truncate");
             }
-            if (f.Mode is not null) sb.Line($"chmod {f.Mode} {t} || fail chmod");
         }
 
         // Replace: keep a copy of the old file (the backup), then rename; a failure puts back what was replaced.
@@ -217,7 +231,16 @@ public sealed class HostFileSystem
             var path = f.Path;
             var bak = f.Path + ".xenps-" + stamp + ".bak";
             if (failAfterRenames == i) sb.Line($"rollback; fail {"injected fault after " + i + " files"}");
-            sb.Line($"if [ -e {path} ]; then cp -p -- {path} {bak} || {{ rollback; fail {"cannot back up " + f.Path}; }}; b{i}={bak}; else s{i}=created; fi");
+            if (f.IsPrivate)
+            {
+                // The old file may hold the old password: its backup is created readable by its owner only (cp
+                // without -p under umask 077 makes it with the old mode minus group and other bits).
+                sb.Line($"if [ -e {path} ]; then ( umask 077 && rm -f -- {bak} && cp -- {path} {bak} ) || {{ rollback; fail {"cannot back up " + f.Path}; }}; b{i}={bak}; else s{i}=created; fi");
+            }
+            else
+            {
+                sb.Line($"if [ -e {path} ]; then cp -p -- {path} {bak} || {{ rollback; fail {"cannot back up " + f.Path}; }}; b{i}={bak}; else s{i}=created; fi");
+            }
             sb.Line($"mv -f -- {ShellScript.Var("t" + i)} {path} || {{ rollback; fail {"cannot replace " + f.Path}; }}");
             sb.Line($"t{i}=''; r={i + 1}");
         }
@@ -239,6 +262,9 @@ public sealed class HostFileSystem
         if (path.EndsWith("/", StringComparison.Ordinal))
             throw new ArgumentException($"'{path}' names a directory, not a file.", nameof(path));
     }
+
+    /// <summary>True for a mode without any group or other permission (0600, 0400, 0700...).</summary>
+    internal static bool IsPrivateMode(string mode) => mode.Length >= 2 && mode[mode.Length - 1] == '0' && mode[mode.Length - 2] == '0';
 
     /// <summary>An absolute path without control characters; a trailing '/' is allowed (a directory).</summary>
     internal static void ValidateDirectoryPath(string path)
@@ -269,10 +295,11 @@ public sealed class HostFileSystem
         return _host.RunScriptAsync(script, options, cancellationToken);
     }
 
-    private void Check(CommandResult result, string what)
+    private void Check(CommandResult result, string what, ShellScript? script = null)
     {
         if (result.ExitCode == 0) return;
         var detail = string.Join(" ", result.StandardError.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+        detail = SecretRedactor.Redact(script is null ? detail : script.Redact(detail));
         throw new XenException("XenFileOperationFailed", XenErrorKind.WriteError,
             $"Could not {what} on host '{_host.ComputerName}': {(detail.Length > 0 ? detail : "exit code " + result.ExitCode.ToString(CultureInfo.InvariantCulture))}")
         { ComputerName = _host.ComputerName };

@@ -245,12 +245,13 @@ public sealed class GeneratedScriptTests
                     var t = Any("t" + i, template[..^6]);
                     expected.Add(Call("mktemp", template));
                     expected.Add(f.Exists ? Call("cp", "-p", "--", paths[i], t) : Call("chmod", "644", t));
+                    // The mode before the content: a file given a private mode is never readable by others.
+                    if (f.Mode is not null) expected.Add(Call("chmod", f.Mode, t));
                     if (f.Content.Length > 0)
                     {
                         expected.Add(Call("cat"));
                         if (!f.Content.EndsWith('\n')) expected.Add(Call("truncate", "-s", "-1", t));
                     }
-                    if (f.Mode is not null) expected.Add(Call("chmod", f.Mode, t));
                 }
                 for (var i = 0; i < paths.Length; i++)
                 {
