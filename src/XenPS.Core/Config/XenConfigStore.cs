@@ -31,6 +31,7 @@ public sealed class XenConfigStore
             ?? throw new XenException("XenConfigNotFound", XenErrorKind.ObjectNotFound, $"The domain configuration file '{path}' does not exist on host '{_host.ComputerName}'.") { ComputerName = _host.ComputerName };
         var config = XenDomUConfig.Parse(text, path);
         config.ComputerName = _host.ComputerName;
+        config.LoadedAs = FileExpectation.Of(text);
         return config;
     }
 
@@ -45,11 +46,16 @@ public sealed class XenConfigStore
         return result.StandardOutput.Split('\n').Where(l => l.Length > 0).OrderBy(l => l, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Writes a config atomically; a config holding a VNC password is written mode 0600.</summary>
-    public Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
+    /// <summary>Writes a config atomically; a config holding a VNC password is written mode 0600. Compare-and-swap: a
+    /// config loaded by <see cref="LoadAsync"/> is only written over the file as it was loaded, and a new config (not
+    /// loaded from a file) only where no file exists; else XenFileChanged, and nothing is written.</summary>
+    public async Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
     {
         var path = config.Path ?? throw new ArgumentException("The configuration has no path.", nameof(config));
         var mode = string.IsNullOrEmpty(config.VncPassword) ? null : "0600";
-        return _fs.WriteFileAtomicAsync(new FileWrite(path, config.ToString(), mode), backup, cancellationToken);
+        var text = config.ToString();
+        var result = await _fs.WriteFileAtomicAsync(new FileWrite(path, text, mode) { Expected = config.LoadedAs ?? FileExpectation.Absent }, backup, cancellationToken).ConfigureAwait(false);
+        config.LoadedAs = FileExpectation.Of(text);
+        return result;
     }
 }
