@@ -168,11 +168,13 @@ public sealed class XendomainsRcTests : IDisposable
         var script = File.ReadAllText(P("xendomains"));
         Assert.Contains(": ${xendomains_shutdown_timeout:=\"${xendomains_timeout:-60}\"}", script, StringComparison.Ordinal);
         Dead(11, 12, 13, 15);
-        var psiScript = File.ReadAllText(P("xendomains")).Replace("run_rc_command \"$1\"", "xendomains_shutdown_timeout='1;reboot'; run_rc_command \"$1\"", StringComparison.Ordinal);
-        File.WriteAllText(P("xendomains"), psiScript);
+        var marker = P("pwned");
+        var value = "1;touch " + marker;
+        File.WriteAllText(P("xendomains"), script.Replace("run_rc_command \"$1\"", $"xendomains_shutdown_timeout='{value}'; run_rc_command \"$1\"", StringComparison.Ordinal));
         var (exit, output) = Rc("stop");
         Assert.True(exit == 0, output);
-        Assert.Contains("xendomains_shutdown_timeout=\"1;reboot\" is not a number of seconds, using 60", output, StringComparison.Ordinal);
+        Assert.Contains($"xendomains_shutdown_timeout=\"{value}\" is not a number of seconds, using 60", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker));
         Assert.Contains("g4 is down", output, StringComparison.Ordinal);
     }
 }
