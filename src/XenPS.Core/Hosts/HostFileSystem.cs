@@ -132,8 +132,7 @@ public sealed class HostFileSystem
     public async Task<byte[]?> ReadFileBytesAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var script = ShellScript.Of($"if [ -f {path} ]; then exec od -An -v -tx1 < {path}; elif [ -e {path} ]; then echo {"xenps: " + path + " is not a regular file"} >&2; exit 4; else exit {MissingExitCode}; fi");
-        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(ReadScript(path), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == MissingExitCode) return null;
         Check(result, "read " + path);
         try
@@ -149,8 +148,24 @@ public sealed class HostFileSystem
     public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var result = await RunAsync(ShellScript.Of($"[ -e {path} ]"), cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(ExistsScript(path), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0;
+    }
+
+    /// <summary>True when <paramref name="path"/> is a directory (a trailing '/' is allowed).</summary>
+    public async Task<bool> IsDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidateDirectoryPath(path);
+        var result = await RunAsync(IsDirectoryScript(path), cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0;
+    }
+
+    /// <summary>The size of a file in bytes; null when it cannot be read.</summary>
+    public async Task<long?> FileSizeAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        var result = await RunAsync(FileSizeScript(path), cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 && long.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
     }
 
     /// <summary>Creates a directory (and its parents) when missing; true when it was created.</summary>
@@ -158,10 +173,7 @@ public sealed class HostFileSystem
     {
         ValidatePath(path);
         if (mode is not null) CheckMode(mode);
-        var script = ShellScript.Of($"if [ -d {path} ]; then exit 0; fi");
-        if (mode is null) script.Line($"mkdir -p -- {path} && exit 10");
-        else script.Line($"mkdir -p -- {path} && chmod {mode} {path} && exit 10");
-        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(EnsureDirectoryScript(path, mode), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 10) return true;
         Check(result, "create directory " + path);
         return false;
@@ -171,8 +183,7 @@ public sealed class HostFileSystem
     public async Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var script = ShellScript.Of($"if [ -e {path} ] || [ -L {path} ]; then rm -f -- {path} && exit 10; fi").Line($"exit 0");
-        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(DeleteScript(path), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 10) return true;
         Check(result, "delete " + path);
         return false;
@@ -225,6 +236,28 @@ public sealed class HostFileSystem
         };
     }
 
+    // The scripts (internal: the property tests run them under real shells with hostile paths). Messages that hold a
+    // path are written with printf '%s\n', never echo: dash's echo would read backslashes in the path as escapes.
+    internal static ShellScript ReadScript(string path) =>
+        ShellScript.Of($"if [ -f {path} ]; then exec od -An -v -tx1 < {path}; elif [ -e {path} ]; then printf '%s\\n' {"xenps: " + path + " is not a regular file"} >&2; exit 4; else exit {MissingExitCode}; fi");
+
+    internal static ShellScript ExistsScript(string path) => ShellScript.Of($"[ -e {path} ]");
+
+    internal static ShellScript IsDirectoryScript(string path) => ShellScript.Of($"[ -d {path} ]");
+
+    internal static ShellScript FileSizeScript(string path) => ShellScript.Of($"wc -c < {path}");
+
+    internal static ShellScript EnsureDirectoryScript(string path, string? mode)
+    {
+        var script = ShellScript.Of($"if [ -d {path} ]; then exit 0; fi");
+        return mode is null
+            ? script.Line($"mkdir -p -- {path} && exit 10")
+            : script.Line($"mkdir -p -- {path} && chmod -- {mode} {path} && exit 10");
+    }
+
+    internal static ShellScript DeleteScript(string path) =>
+        ShellScript.Of($"if [ -e {path} ] || [ -L {path} ]; then rm -f -- {path} && exit 10; fi").Line($"exit 0");
+
     internal static ShellScript BuildWriteScript(IReadOnlyList<FileWrite> files, bool backup, string stamp, int? failAfterRenames)
     {
         var n = files.Count;
@@ -240,9 +273,9 @@ public sealed class HostFileSystem
         sb.Line($"xenps_sync() {{ if command -v fsync >/dev/null 2>&1; then fsync \"$@\"; else sync \"$@\" 2>/dev/null || sync; fi; }}");
         // The SHA-256 of a file: sha256sum (Linux, FreeBSD 14), sha256 (FreeBSD base), openssl.
         sb.Line($"xenps_sha256() {{");
-        sb.Line($"  if command -v sha256sum >/dev/null 2>&1; then h=$(sha256sum < \"$1\") || return 1; echo \"${{h%% *}}\"");
+        sb.Line($"  if command -v sha256sum >/dev/null 2>&1; then h=$(sha256sum < \"$1\") || return 1; printf '%s\\n' \"${{h%% *}}\"");
         sb.Line($"  elif command -v sha256 >/dev/null 2>&1; then sha256 -q < \"$1\"");
-        sb.Line($"  elif command -v openssl >/dev/null 2>&1; then h=$(openssl dgst -sha256 < \"$1\") || return 1; echo \"${{h##* }}\"");
+        sb.Line($"  elif command -v openssl >/dev/null 2>&1; then h=$(openssl dgst -sha256 < \"$1\") || return 1; printf '%s\\n' \"${{h##* }}\"");
         sb.Line($"  else return 1; fi");
         sb.Line($"}}");
         // cleanup removes staged temporary files; rollback puts back the files replaced so far (r of them), newest
@@ -258,7 +291,7 @@ public sealed class HostFileSystem
         }
         sb.Line($"  xenps_sync {dirs} || :");
         sb.Line($"}}");
-        sb.Line($"fail() {{ echo \"xenps: $*\" >&2; cleanup; exit 1; }}");
+        sb.Line($"fail() {{ printf 'xenps: %s\\n' \"$*\" >&2; cleanup; exit 1; }}");
 
         // Stage: every file is fully written next to its target, and synced, before anything is replaced.
         for (var i = 0; i < n; i++)
@@ -335,6 +368,15 @@ public sealed class HostFileSystem
             throw new ArgumentException("A file path cannot contain control characters or newlines.", nameof(path));
         if (path.EndsWith("/", StringComparison.Ordinal))
             throw new ArgumentException($"'{path}' names a directory, not a file.", nameof(path));
+    }
+
+    /// <summary>An absolute path without control characters; a trailing '/' is allowed (a directory).</summary>
+    internal static void ValidateDirectoryPath(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path[0] != '/')
+            throw new ArgumentException($"'{path}' is not an absolute path.", nameof(path));
+        if (path.Any(char.IsControl))
+            throw new ArgumentException("A path cannot contain control characters or newlines.", nameof(path));
     }
 
     internal static void CheckMode(string mode)

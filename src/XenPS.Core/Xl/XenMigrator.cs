@@ -202,10 +202,7 @@ public sealed class XenMigrator
     {
         var src = _source.Host.ComputerName;
         var dst = _destination.Host.ComputerName;
-        var words = plan.SshCommand.Concat(new[] { "-o", "ConnectTimeout=30", plan.Address.Host, "xl", "info", "host" });
-        // ssh's own failures exit with 255, which the transport to the source would take for its own: report 254.
-        var script = ShellScript.Of($"{ShellScript.Words(words)} </dev/null").Line($"rc=$?").Line($"[ $rc -eq 255 ] && exit 254").Line($"exit $rc");
-        var result = await _source.Host.RunScriptAsync(script, new HostRunOptions
+        var result = await _source.Host.RunScriptAsync(CheckFromSourceScript(plan), new HostRunOptions
         {
             Timeout = TimeSpan.FromSeconds(90),
             OnCommandLine = line => Output.WriteVerbose("Running: " + line),
@@ -229,14 +226,7 @@ public sealed class XenMigrator
     private async Task<List<string>> MissingPathsAsync(IXenHost host, IReadOnlyList<string> paths, CancellationToken ct)
     {
         if (paths.Count == 0) return new List<string>();
-        var sb = new ShellScript();
-        foreach (var path in paths)
-        {
-            HostFileSystem.ValidatePath(path);
-            sb.Line($"[ -e {path} ] || printf '%s\\n' {path}");
-        }
-        sb.Line($"exit 0");
-        var result = await host.RunScriptAsync(sb, new HostRunOptions
+        var result = await host.RunScriptAsync(MissingPathsScript(paths), new HostRunOptions
         {
             Timeout = TimeSpan.FromSeconds(60),
             OnCommandLine = line => Output.WriteDebug("Running: " + line),
@@ -314,6 +304,42 @@ public sealed class XenMigrator
     /// of the paused original only when the restore succeeded (else xl unpause).</summary>
     private async Task SaveRestoreAsync(XenMigrationPlan plan, Action<string> onLine, CancellationToken ct)
     {
+        var script = SaveRestoreScript(plan);
+        var options = new HostRunOptions
+        {
+            Timeout = plan.Request.Timeout,
+            OnStandardErrorLine = onLine,
+            OnCommandLine = line => Output.WriteVerbose("Running: " + line),
+        };
+        var result = await _source.Host.RunScriptAsync(script, options, ct).ConfigureAwait(false);
+        Output.WriteDebug(XlClient.DescribeResult($"[{_source.Host.ComputerName}] {plan.CommandText}", result));
+        if (result.ExitCode != 0)
+            throw XlErrorClassifier.Classify(new CommandResult("xl", new[] { "save" }, result.ExitCode, result.StandardOutput, result.StandardError, result.Duration), plan.CommandText, _source.Host.ComputerName);
+    }
+
+    /// <summary>From the source, the ssh command xl will use, running xl info host on the destination (exit code 254
+    /// for ssh's own failures: 255 would be taken for the transport's).</summary>
+    internal static ShellScript CheckFromSourceScript(XenMigrationPlan plan)
+    {
+        var words = plan.SshCommand.Concat(new[] { "-o", "ConnectTimeout=30", plan.Address.Host, "xl", "info", "host" });
+        return ShellScript.Of($"{ShellScript.Words(words)} </dev/null").Line($"rc=$?").Line($"[ $rc -eq 255 ] && exit 254").Line($"exit $rc");
+    }
+
+    /// <summary>Prints each path that does not exist, one a line.</summary>
+    internal static ShellScript MissingPathsScript(IReadOnlyList<string> paths)
+    {
+        var sb = new ShellScript();
+        foreach (var path in paths)
+        {
+            HostFileSystem.ValidatePath(path);
+            sb.Line($"[ -e {path} ] || printf '%s\\n' {path}");
+        }
+        return sb.Line($"exit 0");
+    }
+
+    /// <summary>xl save -p piped through ssh into xl restore; then xl destroy of the original, or xl unpause.</summary>
+    internal static ShellScript SaveRestoreScript(XenMigrationPlan plan)
+    {
         var name = plan.Request.Domain.Name;
         var ssh = ShellScript.Words(plan.SshCommand.Concat(new[] { plan.Address.Host }));
         var wasPaused = (plan.Request.Domain.State & XenDomainState.Paused) != 0;
@@ -326,17 +352,7 @@ public sealed class XenMigrator
         script.Line($"echo \"xenps: transfer failed (xl save exit code $sr, xl restore exit code $rr); resuming at the source\" >&2");
         if (wasPaused) script.Line($":");
         else script.Line($"xl unpause {name}");
-        script.Line($"exit 1");
-        var options = new HostRunOptions
-        {
-            Timeout = plan.Request.Timeout,
-            OnStandardErrorLine = onLine,
-            OnCommandLine = line => Output.WriteVerbose("Running: " + line),
-        };
-        var result = await _source.Host.RunScriptAsync(script, options, ct).ConfigureAwait(false);
-        Output.WriteDebug(XlClient.DescribeResult($"[{_source.Host.ComputerName}] {plan.CommandText}", result));
-        if (result.ExitCode != 0)
-            throw XlErrorClassifier.Classify(new CommandResult("xl", new[] { "save" }, result.ExitCode, result.StandardOutput, result.StandardError, result.Duration), plan.CommandText, _source.Host.ComputerName);
+        return script.Line($"exit 1");
     }
 
     /// <summary>Builds the error of a failed transfer, after finding out where the domain is now.</summary>

@@ -13,7 +13,9 @@ namespace XenPS.Core.Tests.Autostart;
 /// </summary>
 public sealed class XendomainsRcTests : IDisposable
 {
-    private const int Budget = 4;
+    /// <summary>Long enough for the guests that do stop (1 or 2 s after the request) to be seen gone even on a busy
+    /// machine; the stuck guest makes the stop test wait all of it.</summary>
+    private const int Budget = 10;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("xenps-rcd-").FullName;
 
@@ -114,7 +116,7 @@ public sealed class XendomainsRcTests : IDisposable
         Assert.Equal(new[] { "destroy 15" }, destroys.Select(c => c.Args));
         Assert.True(File.Exists(P("state/dead.15")));
         var waited = TimeSpan.FromTicks((destroys[0].At - calls.First(c => c.Args.StartsWith("shutdown", StringComparison.Ordinal)).At) / 100);
-        Assert.True(waited >= TimeSpan.FromSeconds(Budget - 1), $"destroyed after {waited}, before the budget of {Budget} s");
+        Assert.True(waited >= TimeSpan.FromSeconds(Budget / 2), $"destroyed after {waited}, long before the budget of {Budget} s");
         Assert.True(waited < TimeSpan.FromSeconds(Budget + 10), $"destroyed after {waited}: the wait is not bounded by the budget of {Budget} s");
         // Each step is logged.
         foreach (var line in new[]

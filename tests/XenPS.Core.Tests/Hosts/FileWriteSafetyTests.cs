@@ -71,7 +71,7 @@ public sealed class FileWriteSafetyTests : IDisposable
         var path = PathOf("f");
         var text = FileBytes.Decode(bytes);
         await _fs.WriteFileAtomicAsync(new FileWrite(path, text) { Expected = FileExpectation.Absent }, backup: false, CancellationToken.None);
-        Assert.True(bytes.SequenceEqual(File.ReadAllBytes(path)), what);
+        Assert.True(Enumerable.SequenceEqual(bytes, File.ReadAllBytes(path)), what);
         Assert.Equal(bytes, await _fs.ReadFileBytesAsync(path, CancellationToken.None));
         Assert.Equal(text, await _fs.ReadFileAsync(path, CancellationToken.None));
         Assert.Equal(new[] { "f" }, Files());
@@ -84,8 +84,8 @@ public sealed class FileWriteSafetyTests : IDisposable
         new Random(42).NextBytes(bytes);
         var path = PathOf("big");
         await _fs.WriteFileAtomicAsync(new FileWrite(path, FileBytes.Decode(bytes)), backup: false, CancellationToken.None);
-        Assert.True(bytes.SequenceEqual(File.ReadAllBytes(path)));
-        Assert.True(bytes.SequenceEqual((await _fs.ReadFileBytesAsync(path, CancellationToken.None))!));
+        Assert.True(Enumerable.SequenceEqual(bytes, File.ReadAllBytes(path)));
+        Assert.True(Enumerable.SequenceEqual(bytes, (await _fs.ReadFileBytesAsync(path, CancellationToken.None))!));
     }
 
     [Fact]
