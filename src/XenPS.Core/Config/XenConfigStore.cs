@@ -31,6 +31,7 @@ public sealed class XenConfigStore
             ?? throw new XenException("XenConfigNotFound", XenErrorKind.ObjectNotFound, $"The domain configuration file '{path}' does not exist on host '{_host.ComputerName}'.") { ComputerName = _host.ComputerName };
         var config = XenDomUConfig.Parse(text, path);
         config.ComputerName = _host.ComputerName;
+        config.LoadedAs = FileExpectation.Of(text);
         return config;
     }
 
@@ -53,11 +54,17 @@ public sealed class XenConfigStore
 
     /// <summary>Writes a config atomically. A config that holds a password (VNC or SPICE) is written mode 0600, the
     /// mode set before the content is written and its backup readable by its owner only, and its passwords are masked
-    /// wherever the write is shown (Debug, errors).</summary>
-    public Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
+    /// wherever the write is shown (Debug, errors). Compare-and-swap: a config loaded by <see cref="LoadAsync"/> is only
+    /// written over the file as it was loaded, and a new config (not loaded from a file) only where no file exists; else
+    /// XenFileChanged, and nothing is written.</summary>
+    public async Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
     {
         var path = config.Path ?? throw new ArgumentException("The configuration has no path.", nameof(config));
         var secrets = config.SecretValues;
-        return _fs.WriteFileAtomicAsync(new FileWrite(path, config.ToFileText(), secrets.Count > 0 ? "0600" : null, secrets), backup, cancellationToken);
+        var text = config.ToFileText();
+        var write = new FileWrite(path, text, secrets.Count > 0 ? "0600" : null, secrets) { Expected = config.LoadedAs ?? FileExpectation.Absent };
+        var result = await _fs.WriteFileAtomicAsync(write, backup, cancellationToken).ConfigureAwait(false);
+        config.LoadedAs = FileExpectation.Of(text);
+        return result;
     }
 }

@@ -61,6 +61,10 @@ public sealed class XenDomUConfig
     /// <summary>The host the file lives on ("localhost" when local).</summary>
     public string ComputerName { get; set; } = "localhost";
 
+    /// <summary>What the file held when it was loaded (null: not loaded from a file): a save refuses to overwrite a file
+    /// that changed since (compare-and-swap, <see cref="XenPS.Core.Hosts.FileWrite.Expected"/>).</summary>
+    internal XenPS.Core.Hosts.FileExpectation? LoadedAs { get; set; }
+
     /// <summary>The file text with every password masked (what a person may see: Format-List, Export-Clixml's
     /// ToString, a transcript).</summary>
     public override string ToString() => SecretRedactor.Redact(Document.ToString(), SecretValues);

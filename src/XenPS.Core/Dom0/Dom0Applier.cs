@@ -94,7 +94,8 @@ public sealed class Dom0Applier
             }
         }
 
-        var files = plan.ChangedFiles.Select(f => new FileWrite(f.Path, f.NewText)).ToList();
+        // Compare-and-swap: each file only replaces the text the plan was computed from (XenFileChanged otherwise).
+        var files = plan.ChangedFiles.Select(f => new FileWrite(f.Path, f.NewText) { Expected = FileExpectation.Of(f.OldText) }).ToList();
         if (files.Count > 0)
         {
             try

@@ -29,7 +29,8 @@ public sealed class SecretScriptTests
     public void AFileWithAPasswordGetsItsModeBeforeItsContentAndAPrivateBackup(string shell)
     {
         using var box = new ShellSandbox(shell);
-        box.PassThrough("mktemp", "cp", "chmod", "cat", "truncate", "mv", "rm");
+        box.PassThrough("mktemp", "cp", "chmod", "mv", "rm");
+        box.Tool("fsync"); // recorded; FreeBSD's fsync(1)
         const string stamp = "20261205T000000Z";
         Check(box, Gen.Select(Hostile.FileName, Password, Gen.Bool, Gen.Bool),
             (c, dir) =>
@@ -53,14 +54,17 @@ public sealed class SecretScriptTests
                 var t = Any("t", template[..^6]);
                 var expected = new List<ToolCall> { Call("mktemp", template) };
                 expected.Add(c.Item3 ? Call("cp", "-p", "--", path, t) : Call("chmod", "644", t));
+                // The mode before the content (written by printf, a builtin: no program runs for it).
                 expected.Add(Call("chmod", "0600", t));
-                expected.Add(Call("cat"));
+                expected.Add(Call("fsync", Any("t")));
                 if (c.Item3)
                 {
                     expected.Add(Call("rm", "-f", "--", bak));
                     expected.Add(Call("cp", "--", path, bak));
                 }
+                expected.Add(c.Item3 && c.Item4 ? Call("fsync", bak, dir) : Call("fsync", dir));
                 expected.Add(Call("mv", "-f", "--", Any("t"), path));
+                expected.Add(Call("fsync", dir));
                 if (c.Item3 && !c.Item4) expected.Add(Call("rm", "-f", "--", bak));
                 AssertCalls(run.Calls, expected.ToArray());
                 Assert.Equal("600", ModeOf(path));

@@ -8,8 +8,9 @@ namespace XenPS.Core.Tests.Hosts;
 
 /// <summary>
 /// Files that hold a password, and checkpoints, are mode 0600 with no window: real files in a temporary directory
-/// through LocalXenHost. The write scripts run with a spy `cat` first on PATH (for that run only) which records the
-/// mode of the file it is writing to at that moment, i.e. of the temporary file while the secret goes into it.
+/// through LocalXenHost. The write scripts run with a spy `chmod` first on PATH (for that run only) which records, for
+/// each chmod of a temporary file, the mode given and a copy of the file as it was at that moment: the private mode
+/// must come while the secret is not in the file yet (the content is written by printf, a builtin, after it).
 /// </summary>
 public sealed class SecretFileModeTests : IDisposable
 {
@@ -21,13 +22,14 @@ public sealed class SecretFileModeTests : IDisposable
     public SecretFileModeTests()
     {
         _spyDir = Directory.CreateDirectory(Path.Combine(_dir, "spy")).FullName;
-        var realCat = new[] { "/bin/cat", "/usr/bin/cat" }.First(File.Exists);
-        File.WriteAllText(Path.Combine(_spyDir, "cat"),
+        var realChmod = new[] { "/bin/chmod", "/usr/bin/chmod" }.First(File.Exists);
+        var log = Path.Combine(_spyDir, "modes.log");
+        File.WriteAllText(Path.Combine(_spyDir, "chmod"),
             "#!/bin/sh\n" +
-            "t=$(readlink /proc/$$/fd/1)\n" +
-            "case \"$t\" in *.xenps.*) printf '%s %s\\n' \"$(stat -L -c %a /proc/$$/fd/1)\" \"$t\" >> '" + Path.Combine(_spyDir, "modes.log") + "' ;; esac\n" +
-            "exec " + realCat + " \"$@\"\n");
-        File.SetUnixFileMode(Path.Combine(_spyDir, "cat"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            "case \"$2\" in *.xenps.*) n=$(wc -l < '" + log + "' 2>/dev/null || echo 0); n=$((n + 0)); " +
+            "cp -- \"$2\" '" + _spyDir + "/seen-'$n; printf '%s %s\\n' \"$1\" \"$2\" >> '" + log + "' ;; esac\n" +
+            "exec " + realChmod + " \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(_spyDir, "chmod"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         _fs = new HostFileSystem(new LocalXenHost(new SpyPathRunner(_spyDir)), _output);
     }
 
@@ -39,9 +41,17 @@ public sealed class SecretFileModeTests : IDisposable
 
     private static void SetMode(string path, string octal) => File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(octal, 8));
 
-    /// <summary>The modes the temporary files had while their content was written.</summary>
-    private string[] ModesWhileWriting() =>
-        File.Exists(Path.Combine(_spyDir, "modes.log")) ? File.ReadAllLines(Path.Combine(_spyDir, "modes.log")).Select(l => l.Split(' ')[0]).ToArray() : Array.Empty<string>();
+    /// <summary>The private mode given to the temporary file while the secret was not in it yet: the last chmod of a
+    /// temporary file must be to 0600 and no copy taken at any chmod may hold the secret (the content comes after).</summary>
+    private string[] ModesWhileWriting(string secret)
+    {
+        var log = Path.Combine(_spyDir, "modes.log");
+        if (!File.Exists(log)) return Array.Empty<string>();
+        var lines = File.ReadAllLines(log);
+        for (var i = 0; i < lines.Length; i++)
+            Assert.DoesNotContain(secret, File.ReadAllText(Path.Combine(_spyDir, "seen-" + i)), StringComparison.Ordinal);
+        return new[] { lines[^1].Split(' ')[0].TrimStart('0') };
+    }
 
     private string[] Backups(string name) => Directory.GetFiles(_dir, name + ".xenps-*.bak");
 
@@ -54,7 +64,7 @@ public sealed class SecretFileModeTests : IDisposable
         var content = "name = \"guest\"\nvncpasswd = \"s3cretpw\"\n";
         var result = await _fs.WriteFileAtomicAsync(new FileWrite(path, content, "0600", new[] { "s3cretpw" }), backup: true, CancellationToken.None);
 
-        Assert.Equal(new[] { "600" }, ModesWhileWriting()); // the spy saw the temporary file: 0600 while the secret went in
+        Assert.Equal(new[] { "600" }, ModesWhileWriting("s3cretpw")); // 0600 before the secret went in
         Assert.Equal(content, File.ReadAllText(path));
         Assert.Equal("600", ModeOf(path));
         Assert.Equal("600", ModeOf(result.BackupPath!));
@@ -71,7 +81,7 @@ public sealed class SecretFileModeTests : IDisposable
         Assert.Equal("600", ModeOf(path));
         Assert.Equal("600", ModeOf(result.BackupPath!));
         Assert.Equal("vncpasswd = \"oldpass1\"\n", File.ReadAllText(result.BackupPath!));
-        Assert.Equal(new[] { "600" }, ModesWhileWriting());
+        Assert.Equal(new[] { "600" }, ModesWhileWriting("newpass1"));
     }
 
     [Fact]
@@ -79,7 +89,7 @@ public sealed class SecretFileModeTests : IDisposable
     {
         var path = P("new.cfg");
         await _fs.WriteFileAtomicAsync(new FileWrite(path, "spicepasswd = \"sp1cepw\"\n", secrets: new[] { "sp1cepw" }), backup: false, CancellationToken.None);
-        Assert.Equal(new[] { "600" }, ModesWhileWriting());
+        Assert.Equal(new[] { "600" }, ModesWhileWriting("sp1cepw"));
         Assert.Equal("600", ModeOf(path));
         Assert.Equal(new[] { "new.cfg", "spy" }, Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
     }
@@ -109,8 +119,8 @@ public sealed class SecretFileModeTests : IDisposable
         var path = P("shown.cfg");
         await _fs.WriteFileAtomicAsync(new FileWrite(path, "vfb = [ 'vnc=1,vncpasswd=PvS3cr3t' ]\nextra = \"registered-only x1y2z3w4\"\n", secrets: new[] { "PvS3cr3t", "x1y2z3w4" }), backup: false, CancellationToken.None);
         var debug = string.Join("\n", _output.Debug);
-        Assert.Contains("vncpasswd=********' ]", debug, StringComparison.Ordinal);
-        Assert.Contains("registered-only ********", debug, StringComparison.Ordinal);
+        // The content is not shown at all: its size only.
+        Assert.Contains("bytes, not shown>", debug, StringComparison.Ordinal);
         Assert.DoesNotContain("PvS3cr3t", debug, StringComparison.Ordinal);
         Assert.DoesNotContain("x1y2z3w4", debug, StringComparison.Ordinal);
     }
@@ -141,7 +151,7 @@ public sealed class SecretFileModeTests : IDisposable
         Assert.True(pv.HasVncPassword);
         await store.SaveAsync(pv, backup: false, CancellationToken.None);
         Assert.Equal("600", ModeOf(P("pv.cfg")));
-        Assert.Equal(new[] { "600" }, ModesWhileWriting());
+        Assert.Equal(new[] { "600" }, ModesWhileWriting("PvS3cr3t"));
         Assert.DoesNotContain("PvS3cr3t", string.Join("\n", _output.Debug), StringComparison.Ordinal);
 
         var plain = XenDomUConfig.Parse("name = \"plain\"\nmemory = 128\n");
