@@ -37,12 +37,15 @@ BeforeDiscovery {
         if ($BridgeInterface) { $audit.BridgeInterface = $BridgeInterface }
         $checks = Test-XenDom0 @audit -ErrorAction Continue | ForEach-Object {
             @{
-                Check     = $_.Check
-                Path      = $_.Path
-                Expected  = $_.Expected
-                Actual    = $_.Actual
-                Compliant = $_.Compliant
-                Remedy    = $_.Remedy
+                Check         = $_.Check
+                Path          = $_.Path
+                Expected      = $_.Expected
+                Actual        = $_.Actual
+                Compliant     = $_.Compliant
+                Remedy        = $_.Remedy
+                # Where the value that takes effect is set (file:line), and what overrides the managed file.
+                Source        = $_.Source
+                ConflictsWith = @($_.ConflictsWith)
             }
         }
         @{ ComputerName = $computer; Checks = @($checks) }
@@ -52,7 +55,8 @@ BeforeDiscovery {
 Describe 'Xen Dom0 <ComputerName>' -ForEach $hosts {
     Context 'Host preparation (Test-XenDom0)' {
         It '<Check>' -ForEach $Checks {
-            $Compliant | Should -BeTrue -Because "expected '$Expected' but found '$Actual'$(if ($Remedy) { "; remedy: $Remedy" })"
+            $found = "'$Actual'$(if ($Source) { " (from $Source)" })$(if ($ConflictsWith) { ", overridden by $($ConflictsWith -join ', ')" })"
+            $Compliant | Should -BeTrue -Because "expected '$Expected' but found $found$(if ($Remedy) { "; remedy: $Remedy" })"
         }
     }
 

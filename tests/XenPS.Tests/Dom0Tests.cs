@@ -168,7 +168,7 @@ public sealed class Dom0Tests : EngineTest
     {
         Directory.CreateDirectory(P("boot/loader.conf.d"));
         File.WriteAllText(P("boot/loader.conf.d/20-old-xen.conf"), "xen_cmdline=\"dom0_mem=2048M dom0=pvh\"\n");
-        File.WriteAllText(P("etc/rc.conf.local"), "xencommons_enable=\"NO\"\n");
+        File.WriteAllText(P("etc/rc.conf.local"), "# site settings\nntpd_enable=\"YES\"\nxencommons_enable=\"NO\"\n");
         var oldXen = P("boot/loader.conf.d/20-old-xen.conf") + ":1";
 
         var audit = Test();
@@ -180,7 +180,7 @@ public sealed class Dom0Tests : EngineTest
         Assert.Equal(new[] { oldXen }, (string[])Prop(mem, "ConflictsWith")!);
         var xc = Assert.Single(audit.Output, o => (string)Prop(o, "Check")! == "rc.conf: xencommons_enable");
         Assert.Equal("NO", Prop(xc, "Actual"));
-        Assert.Equal(P("etc/rc.conf.local") + ":1", Prop(xc, "Source"));
+        Assert.Equal(P("etc/rc.conf.local") + ":3", Prop(xc, "Source"));
 
         var before = Tree();
         var whatIf = Run($"Initialize-XenDom0 {Handbook} -Root '{_root.Replace("'", "''", StringComparison.Ordinal)}' -WhatIf");
