@@ -78,7 +78,7 @@ public sealed class Dom0Files
     {
         var services = XencommonsServices.Concat(NetifServices).Concat(BridgeServices).ToList();
         var dirs = FreeBsdReaders.StockDirectories(services).ToList();
-        var files = FreeBsdReaders.StockFiles().Concat(Dom0Editor.Files).Concat(Dom0Editor.OtherPaths).ToList();
+        var files = FreeBsdReaders.StockFiles().Concat(Dom0Editor.Files.Where(p => bootMenu || p != Dom0Editor.MenuRcLocal)).Concat(Dom0Editor.OtherPaths).ToList();
         await target.ResolveAsync(files, dirs, ct).ConfigureAwait(false);
 
         var tree = new ConfigTree();
