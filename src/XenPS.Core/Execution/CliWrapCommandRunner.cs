@@ -32,7 +32,9 @@ public sealed class CliWrapCommandRunner : ICommandRunner
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(Target(stdout, spec.OnStandardOutputLine, stdoutRead))
             .WithStandardErrorPipe(Target(stderr, spec.OnStandardErrorLine, stderrRead));
-        if (spec.StandardInput is not null)
+        if (spec.KeepStandardInputOpen)
+            command = command.WithStandardInputPipe(HeldOpen(spec.StandardInput ?? string.Empty));
+        else if (spec.StandardInput is not null)
             command = command.WithStandardInputPipe(PipeSource.FromString(spec.StandardInput, new UTF8Encoding(false)));
         if (spec.Environment.Count > 0)
             command = command.WithEnvironmentVariables(spec.Environment.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
@@ -59,6 +61,23 @@ public sealed class CliWrapCommandRunner : ICommandRunner
             throw new XenToolNotFoundException(spec.FileName, path, ex);
         }
     }
+
+    /// <summary>Writes <paramref name="text"/>, then holds the pipe open until CliWrap ends the input (the program exited
+    /// or was killed): the program's standard input reaches its end only then.</summary>
+    private static PipeSource HeldOpen(string text) => PipeSource.Create(async (destination, cancellationToken) =>
+    {
+        var bytes = new UTF8Encoding(false).GetBytes(text);
+        await destination.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // the program has exited, or the run was cancelled: the input ends here
+        }
+    });
 
     private static async Task<int> ExitCodeOf(CommandTask<CliWrap.CommandResult> execution) => (await execution).ExitCode;
 

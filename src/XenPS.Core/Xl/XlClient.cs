@@ -31,13 +31,17 @@ public sealed class XlClient
     public Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, bool check = true, Action<string>? onStandardErrorLine = null)
         => RunToolAsync(Host, Output, "xl", arguments, cancellationToken, timeout, check, onStandardErrorLine);
 
-    /// <summary>Runs any tool on a host with the same Verbose/Debug/error handling as xl.</summary>
+    /// <summary>Runs any tool on a host with the same Verbose/Debug/error handling as xl. A run allowed more than
+    /// <see cref="DefaultTimeout"/> (xl save, restore, create, migrate, shutdown -w; pkg; zfs) is a long operation: on an
+    /// SSH host it is supervised (<see cref="HostRunOptions.Supervised"/>), so that Ctrl+C, the time limit or a lost
+    /// connection stop it on the host too.</summary>
     public static async Task<CommandResult> RunToolAsync(IXenHost host, IXenOutput output, string tool, IReadOnlyList<string> arguments,
         CancellationToken cancellationToken, TimeSpan? timeout = null, bool check = true, Action<string>? onStandardErrorLine = null)
     {
         var options = new HostRunOptions
         {
             Timeout = timeout ?? DefaultTimeout,
+            Supervised = timeout is { } limit && limit > DefaultTimeout,
             OnCommandLine = line => output.WriteVerbose("Running: " + line),
             OnStandardErrorLine = onStandardErrorLine,
         };
