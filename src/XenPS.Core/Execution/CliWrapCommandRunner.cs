@@ -32,8 +32,9 @@ public sealed class CliWrapCommandRunner : ICommandRunner
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(Target(stdout, spec.OnStandardOutputLine, stdoutRead))
             .WithStandardErrorPipe(Target(stderr, spec.OnStandardErrorLine, stderrRead));
+        using var endInput = new CancellationTokenSource();
         if (spec.KeepStandardInputOpen)
-            command = command.WithStandardInputPipe(HeldOpen(spec.StandardInput ?? string.Empty));
+            command = command.WithStandardInputPipe(HeldOpen(spec.StandardInput ?? string.Empty, endInput.Token));
         else if (spec.StandardInput is not null)
             command = command.WithStandardInputPipe(PipeSource.FromString(spec.StandardInput, new UTF8Encoding(false)));
         if (spec.Environment.Count > 0)
@@ -42,13 +43,32 @@ public sealed class CliWrapCommandRunner : ICommandRunner
         using var timeout = new CancellationTokenSource();
         if (spec.Timeout is { } limit) timeout.CancelAfter(limit);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        // Cancelling (Ctrl+C or the time limit) kills the program at once; a program whose input is its lifeline first
+        // sees that input end, and gets LifelineGrace to stop by itself (a supervised run stops its remote work), then
+        // it is killed, or, with LeaveRunningOnCancel, left to finish on its own.
+        using var kill = new CancellationTokenSource();
+        var abandoned = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onCancel = linked.Token.Register(() =>
+        {
+            endInput.Cancel();
+            if (!spec.KeepStandardInputOpen) kill.Cancel();
+            else if (!spec.LeaveRunningOnCancel) kill.CancelAfter(LifelineGrace);
+            else _ = Task.Delay(LifelineGrace).ContinueWith(_ => abandoned.TrySetResult(true), TaskScheduler.Default);
+        });
         var watch = Stopwatch.StartNew();
         try
         {
             Process? process = null;
-            var execution = command.ExecuteAsync(null, p => Volatile.Write(ref process, p), linked.Token, CancellationToken.None);
-            var exitCode = await ExitCodeAsync(ExitCodeOf(execution), () => Volatile.Read(ref process),
-                Task.WhenAll(stdoutRead.Task, stderrRead.Task), CompletionGrace).ConfigureAwait(false);
+            var execution = command.ExecuteAsync(null, p => Volatile.Write(ref process, p), kill.Token, CancellationToken.None);
+            var exit = ExitCodeAsync(ExitCodeOf(execution), () => Volatile.Read(ref process),
+                Task.WhenAll(stdoutRead.Task, stderrRead.Task), CompletionGrace);
+            if (await Task.WhenAny(exit, abandoned.Task).ConfigureAwait(false) != exit)
+            {
+                // Left running: its end (and any exception) is observed in the background.
+                _ = exit.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                linked.Token.ThrowIfCancellationRequested();
+            }
+            var exitCode = await exit.ConfigureAwait(false);
             linked.Token.ThrowIfCancellationRequested();
             return new CommandResult(spec.FileName, spec.Arguments, exitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed);
         }
@@ -62,16 +82,20 @@ public sealed class CliWrapCommandRunner : ICommandRunner
         }
     }
 
+    /// <summary>How long a program whose input is its lifeline has to end after the input was closed by a cancellation.</summary>
+    internal static TimeSpan LifelineGrace { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Writes <paramref name="text"/>, then holds the pipe open until CliWrap ends the input (the program exited
-    /// or was killed): the program's standard input reaches its end only then.</summary>
-    private static PipeSource HeldOpen(string text) => PipeSource.Create(async (destination, cancellationToken) =>
+    /// or was killed) or <paramref name="end"/> is cancelled: the program's standard input reaches its end only then.</summary>
+    private static PipeSource HeldOpen(string text, CancellationToken end) => PipeSource.Create(async (destination, cancellationToken) =>
     {
         var bytes = new UTF8Encoding(false).GetBytes(text);
         await destination.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, end);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

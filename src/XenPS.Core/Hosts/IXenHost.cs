@@ -25,6 +25,10 @@ public sealed class HostRunOptions
     /// and at the latest a little after <see cref="Timeout"/> by the host's own clock (see RemoteSupervisor). A local
     /// run needs none: the program is killed directly.</summary>
     public bool Supervised { get; set; }
+
+    /// <summary>Keeps the script's standard input open until it ends, without wrapping it: for a script that carries its
+    /// own supervisor (the not-live move) and must end with exit. Never for a plain script: sh would wait for more.</summary>
+    internal bool HoldInputOpen { get; set; }
 }
 
 /// <summary>

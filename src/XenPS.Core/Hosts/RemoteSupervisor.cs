@@ -20,10 +20,12 @@ namespace XenPS.Core.Hosts;
 /// <item>runs cat on the lifeline and a guard that checks every second whether the work still runs, the lifeline
 /// (cat) has ended, the session's sshd ($PPID) is gone, or the remote deadline (the local time limit plus a margin,
 /// counted on the remote clock from the start) has passed;</item>
-/// <item>stops the work when one of those happens: for a single program, first its child processes (xl migrate's
-/// ssh transport, libxl's save helper), so that it fails as when its transport breaks and cleans up after itself
-/// (xl migrate resumes the guest at the sender), for up to <see cref="ChildrenGraceSeconds"/> s; then SIGTERM to the
-/// whole group, and SIGKILL after <see cref="TermGraceSeconds"/> s;</item>
+/// <item>stops the work when one of those happens (<see cref="RemoteStopMode"/>): a single program through its child
+/// processes first (xl migrate's ssh transport, libxl's save helper), so that it fails as when its transport breaks and
+/// cleans up after itself (xl migrate resumes the guest at the sender); a work that handles SIGTERM itself (the
+/// not-live move) through SIGTERM to its first process only; either has up to <see cref="LeaderGraceSeconds"/> s to
+/// end; then (or at once for a plain script) SIGTERM to the whole group, and SIGKILL after
+/// <see cref="TermGraceSeconds"/> s;</item>
 /// <item>otherwise waits for the work and exits with its exit code, after ending cat and the guard (by pid: never the
 /// group, which may hold daemons the work left behind on purpose, like xl create's domain monitor; those call
 /// setsid themselves anyway); when the guard is stopping the work (it ends cat first, so the main shell can tell),
@@ -34,8 +36,8 @@ namespace XenPS.Core.Hosts;
 /// </summary>
 internal static class RemoteSupervisor
 {
-    /// <summary>How long a single program has to end after its child processes were stopped.</summary>
-    public const int ChildrenGraceSeconds = 15;
+    /// <summary>How long a work stopped through its children (or through its own TERM trap) has to end by itself.</summary>
+    public const int LeaderGraceSeconds = 30;
 
     /// <summary>How long the group has between SIGTERM and SIGKILL.</summary>
     public const int TermGraceSeconds = 3;
@@ -49,8 +51,8 @@ internal static class RemoteSupervisor
         localTimeout is { } t && t > TimeSpan.Zero ? (int)Math.Ceiling((t + DeadlineMargin).TotalSeconds) : 0;
 
     /// <summary>Wraps <paramref name="work"/> (a complete script, PATH set up included) into a supervised run.</summary>
-    public static ShellScript Wrap(ShellScript work, TimeSpan? localTimeout, bool childrenFirst) =>
-        Wrap(work, DeadlineSeconds(localTimeout), childrenFirst);
+    public static ShellScript Wrap(ShellScript work, TimeSpan? localTimeout, RemoteStopMode stop) =>
+        Wrap(work, DeadlineSeconds(localTimeout), stop);
 
     /// <summary>
     /// Wraps <paramref name="work"/> into a supervised run with a remote deadline of <paramref name="deadlineSeconds"/>
@@ -61,10 +63,10 @@ internal static class RemoteSupervisor
     /// XenPS is gone (it must then not depend on writing to the session: ignore SIGPIPE). Without
     /// <paramref name="after"/> the run exits with the work's exit code.
     /// </summary>
-    public static ShellScript Wrap(ShellScript work, int deadlineSeconds, bool childrenFirst, ShellScript? before = null, ShellScript? after = null)
+    public static ShellScript Wrap(ShellScript work, int deadlineSeconds, RemoteStopMode stop, ShellScript? before = null, ShellScript? after = null)
     {
         var deadline = Math.Max(0, deadlineSeconds);
-        var children = childrenFirst ? 1 : 0;
+        var mode = stop switch { RemoteStopMode.ChildrenFirst => "children", RemoteStopMode.LeaderFirst => "leader", _ => "group" };
         var s = new ShellScript();
         foreach (var secret in work.Secrets) s.Secret(secret);
         s.Line($"{{");
@@ -97,9 +99,11 @@ internal static class RemoteSupervisor
         s.Line($"    if [ -n \"$xenps_why\" ]; then");
         s.Line($"      kill \"$xenps_c\" 2>/dev/null");
         s.Line($"      [ \"$xenps_why\" = deadline ] && echo \"xenps: the remote time limit of $xenps_d s passed: stopping the command\" >&2");
-        s.Line($"      if [ {children} = 1 ]; then");
-        s.Line($"        pkill -TERM -P \"$xenps_w\" 2>/dev/null; xenps_n=0");
-        s.Line($"        while kill -s 0 \"$xenps_w\" 2>/dev/null && [ \"$xenps_n\" -lt {ChildrenGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); done");
+        s.Line($"      xenps_m={mode}; xenps_n=0");
+        s.Line($"      [ \"$xenps_m\" = children ] && pkill -TERM -P \"$xenps_w\" 2>/dev/null");
+        s.Line($"      [ \"$xenps_m\" = leader ] && kill -s TERM \"$xenps_w\" 2>/dev/null");
+        s.Line($"      if [ \"$xenps_m\" != group ]; then");
+        s.Line($"        while kill -s 0 \"$xenps_w\" 2>/dev/null && [ \"$xenps_n\" -lt {LeaderGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); done");
         s.Line($"      fi");
         s.Line($"      xenps_signal TERM; xenps_n=0");
         s.Line($"      while xenps_alive && [ \"$xenps_n\" -lt {TermGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); done");
@@ -118,4 +122,19 @@ internal static class RemoteSupervisor
         s.Line($"}}");
         return s;
     }
+}
+
+/// <summary>How the supervisor stops a work (see <see cref="RemoteSupervisor"/>).</summary>
+internal enum RemoteStopMode
+{
+    /// <summary>SIGTERM to the whole process group, then SIGKILL: a script must not go on to its next command.</summary>
+    Group,
+
+    /// <summary>A single program: SIGTERM to its child processes first (its transport or helpers), so that it fails as
+    /// when those break and cleans up; then the group.</summary>
+    ChildrenFirst,
+
+    /// <summary>A work that traps SIGTERM and stops itself in order (the not-live move cuts its transport and lets xl save
+    /// resume the guest): SIGTERM to its first process only; then the group.</summary>
+    LeaderFirst,
 }

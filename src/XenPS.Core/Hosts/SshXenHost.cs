@@ -79,7 +79,7 @@ public sealed class SshXenHost : IXenHost
         var script = BuildExecScript(tool, arguments);
         // A single program: when supervised, its helpers (xl migrate's ssh transport, libxl's save helper) are stopped
         // first, so that it fails as when its transport breaks and cleans up after itself.
-        if (options.Supervised) script = PathPrelude.Append(RemoteSupervisor.Wrap(script, options.Timeout, childrenFirst: true));
+        if (options.Supervised) script = PathPrelude.Append(RemoteSupervisor.Wrap(script, options.Timeout, RemoteStopMode.ChildrenFirst));
         var result = await RunRawAsync(script, options, cancellationToken).ConfigureAwait(false);
         return new CommandResult(tool, arguments.ToArray(), result.ExitCode, result.StandardOutput, result.StandardError, result.Duration);
     }
@@ -88,7 +88,7 @@ public sealed class SshXenHost : IXenHost
     {
         options.OnCommandLine?.Invoke($"[{ComputerName}] sh -s <<script\n{script.DisplayText.TrimEnd('\n')}\nscript");
         var work = PathPrelude.Append(script);
-        if (options.Supervised) work = PathPrelude.Append(RemoteSupervisor.Wrap(work, options.Timeout, childrenFirst: false));
+        if (options.Supervised) work = PathPrelude.Append(RemoteSupervisor.Wrap(work, options.Timeout, RemoteStopMode.Group));
         return RunRawAsync(work, options, cancellationToken);
     }
 
@@ -168,7 +168,7 @@ public sealed class SshXenHost : IXenHost
         var spec = new CommandSpec("ssh", BuildSshArguments())
         {
             StandardInput = script.Text,
-            KeepStandardInputOpen = options.Supervised,
+            KeepStandardInputOpen = options.Supervised || options.HoldInputOpen,
             Timeout = options.Timeout,
             OnStandardOutputLine = options.OnStandardOutputLine,
             OnStandardErrorLine = options.OnStandardErrorLine,

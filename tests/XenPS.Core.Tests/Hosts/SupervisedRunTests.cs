@@ -153,7 +153,7 @@ public sealed class SupervisedRunTests : IDisposable
     public async Task TheRemoteDeadlineStopsTheWorkWhenNobodyCanTellIt()
     {
         // XenPS still waits (the lifeline is up), but the remote deadline has passed: the remote side stops by itself.
-        var script = RemoteSupervisor.Wrap(SshXenHost.PathPrelude.Append(Sleeper()), deadlineSeconds: 2, childrenFirst: false);
+        var script = RemoteSupervisor.Wrap(SshXenHost.PathPrelude.Append(Sleeper()), deadlineSeconds: 2, RemoteStopMode.Group);
         var spec = new CommandSpec("sh", new[] { "-s" }) { StandardInput = script.Text, KeepStandardInputOpen = true, Timeout = TimeSpan.FromSeconds(60) };
         var result = await CliWrapCommandRunner.Instance.RunAsync(spec, CancellationToken.None);
         Assert.Equal(128 + 15, result.ExitCode);
@@ -165,7 +165,7 @@ public sealed class SupervisedRunTests : IDisposable
     public async Task WhatRunsAfterTheWorkRunsEvenWhenTheWorkWasStopped()
     {
         var after = Path.Combine(_dir, "after");
-        var script = RemoteSupervisor.Wrap(SshXenHost.PathPrelude.Append(Sleeper()), deadlineSeconds: 0, childrenFirst: false,
+        var script = RemoteSupervisor.Wrap(SshXenHost.PathPrelude.Append(Sleeper()), deadlineSeconds: 0, RemoteStopMode.Group,
             before: ShellScript.Of($"trap '' PIPE HUP"),
             after: ShellScript.Of($"sleep 1; echo \"$xenps_r $xenps_stopped\" > {after}").Line($"exit 0"));
         using var cts = new CancellationTokenSource();
