@@ -217,6 +217,38 @@ public sealed class MigrationTests : EngineTest
     }
 
     [Fact]
+    public void ASourceCopyThatRunsAgainWhileTheDestinationRunsTheGuestIsPausedAndReported()
+    {
+        // xl save failed and resumed the guest on src, yet dst started it: src's copy is paused again at once.
+        Xl.MapTextOn("src", Save, "STREAM", "Failed to save domain, resuming domain\n", 1)
+          .MapTextOn("dst", Restore, "", "xc: info: Restore successful\n")
+          .MapTextOn("src", "pause 1", "").MapTextOn("src", "destroy 1", "").MapTextOn("src", "unpause 1", "");
+        Xl.AfterTextOn("dst", Restore, "dst", "list", List(("guest1", 3, "-b----")));
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationIncomplete,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("src|pause 1", Xl.HostCalls);
+        Assert.DoesNotContain(Xl.HostCalls, c => c is "src|destroy 1" or "src|unpause 1");
+        Assert.Contains("it was paused there again. It runs on 'dst'", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APausedGuestArrivesPausedAndIsDestroyedAtTheSourceOnlyAfterACompleteTransfer()
+    {
+        Xl.MapTextOn("src", "list", List(("guest1", 1, "--p---")));
+        Xl.MapTextOn("src", Save, "STREAM", "")
+          .MapTextOn("dst", "restore -p /dev/stdin", "", "xc: info: Restore successful\n")
+          .MapTextOn("src", "destroy 1", "")
+          .AfterTextOn("dst", "restore -p /dev/stdin", "dst", "list", List(("guest1", 3, "--p---")))
+          .AfterTextOn("src", "destroy 1", "src", "list", List());
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Wait -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        Assert.Equal("--p---", (string)Prop(Assert.Single(r.Output), "StateText")!);
+        Assert.Contains("dst|restore -p /dev/stdin", Xl.HostCalls);
+        Assert.Contains("src|destroy 1", Xl.HostCalls);
+    }
+
+    [Fact]
     public void CtrlCStopsTheTransferOnTheSourceWhichResumesTheGuestAndTheNextMoveConverges()
     {
         // As under sshd: the source's script is not a child of the local ssh, so only its input ends (the lifeline).
@@ -408,6 +440,21 @@ public sealed class MigrationTests : EngineTest
         Assert.Equal(("guest1", "localhost"), ((string)restored.Name, (string)restored.ComputerName));
         Assert.Contains("save guest1 " + path, Xl.Calls);
         Assert.Contains("restore " + path, Xl.Calls);
+    }
+
+    [Fact]
+    public void ASaveStoppedByItsTimeLimitSaysWhatStateTheGuestIsIn()
+    {
+        var path = Path.Combine(_tmp, "guest1.save");
+        Xl.Sleep("save guest1 " + path, 30);
+        var r = Run($"Save-XenDomain guest1 -Path {path} -TimeoutSec 1 -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenSaveTimeout,XenPS.Commands.SaveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.OperationTimeout, e.CategoryInfo.Category);
+        Assert.Contains("did not end within 1 s and was stopped", e.Exception.Message, StringComparison.Ordinal);
+        // Read from xl list afterwards (the capture lists guest1 paused).
+        Assert.Contains("'guest1' is paused on 'localhost' (--p---, id 1): Resume-XenDomain -Id 1 resumes it.", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("list", Xl.Calls[^1]);
     }
 
     [Fact]

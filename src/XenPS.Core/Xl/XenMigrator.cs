@@ -345,8 +345,10 @@ public sealed class XenMigrator
         else
         {
             var status = await SaveRestoreAsync(plan, OnLine, ct).ConfigureAwait(false);
-            if (!status.MovedToDestination) throw NotMoved(plan, status);
-            if (status.End != XenMoveStatus.EndDestroyedSource || !status.TransferSucceeded)
+            // Moved means: the destination runs it and the source's copy is gone. A copy left on the source (it could
+            // not be destroyed, or it ran meanwhile) needs the user: an error, not a warning.
+            if (status.End != XenMoveStatus.EndDestroyedSource) throw NotMoved(plan, status);
+            if (!status.TransferSucceeded)
                 Output.WriteWarning($"Moving '{name}' from '{src}' to '{dst}': {status.Describe(name, src, dst)}");
         }
 
