@@ -31,6 +31,8 @@ public sealed class MigrationTests : EngineTest
         _tmp = Directory.CreateTempSubdirectory("xenps-migration-").FullName;
         Environment.SetEnvironmentVariable("XENPS_XEN_LOG_DIR", _tmp);
         Environment.SetEnvironmentVariable("XENPS_MOVE_STATUS_DIR", Path.Combine(_tmp, "status"));
+        // The source waits this long for a copy on dst that is neither running nor gone (here: one more look, 5 s later).
+        Environment.SetEnvironmentVariable("XENPS_MOVE_SETTLE_SEC", "5");
 
         Xl.MapTextOn("src", "list", List(("guest1", 1, "-b----")))
           .MapOn("src", "list -l", "xl-list-l-guest1")
@@ -53,7 +55,7 @@ public sealed class MigrationTests : EngineTest
             }
         }
         Run("Get-XenHostSession | Disconnect-XenHost");
-        foreach (var v in new[] { "XENPS_SSH_CONTROL_DIR", "XENPS_XEN_LOG_DIR", "XENPS_FAKE_SSH_DOWN", "XENPS_MOVE_STATUS_DIR", "XENPS_FAKE_SSH_DETACH" }) Environment.SetEnvironmentVariable(v, null);
+        foreach (var v in new[] { "XENPS_SSH_CONTROL_DIR", "XENPS_XEN_LOG_DIR", "XENPS_FAKE_SSH_DOWN", "XENPS_MOVE_STATUS_DIR", "XENPS_FAKE_SSH_DETACH", "XENPS_MOVE_SETTLE_SEC" }) Environment.SetEnvironmentVariable(v, null);
         Directory.Delete(_tmp, recursive: true);
     }
 

@@ -100,7 +100,8 @@ internal static class RemoteSupervisor
         s.Line($"      kill \"$xenps_c\" 2>/dev/null");
         s.Line($"      [ \"$xenps_why\" = deadline ] && echo \"xenps: the remote time limit of $xenps_d s passed: stopping the command\" >&2");
         s.Line($"      xenps_m={mode}; xenps_n=0");
-        s.Line($"      [ \"$xenps_m\" = children ] && pkill -TERM -P \"$xenps_w\" 2>/dev/null");
+        // A program without children (nothing to cut) goes straight to SIGTERM of the group.
+        s.Line($"      [ \"$xenps_m\" = children ] && {{ pkill -TERM -P \"$xenps_w\" 2>/dev/null || xenps_m=group; }}");
         s.Line($"      [ \"$xenps_m\" = leader ] && kill -s TERM \"$xenps_w\" 2>/dev/null");
         s.Line($"      if [ \"$xenps_m\" != group ]; then");
         s.Line($"        while kill -s 0 \"$xenps_w\" 2>/dev/null && [ \"$xenps_n\" -lt {LeaderGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); done");

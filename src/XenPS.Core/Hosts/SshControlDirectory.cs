@@ -31,14 +31,17 @@ public static class SshControlDirectory
 
     private static readonly ConcurrentDictionary<string, bool> Checked = new(StringComparer.Ordinal);
 
-    /// <summary>The default folder: $XDG_RUNTIME_DIR/xenps-ssh when that is set (a per-user folder of the session,
-    /// mode 0700, on tmpfs), else xenps-ssh-UID in the temporary folder.</summary>
+    /// <summary>The default folder: $XDG_RUNTIME_DIR/xenps-ssh when that is set and is the current user's (a per-user
+    /// folder of the login session, mode 0700, on tmpfs; after su it may still name the other user's), else
+    /// xenps-ssh-UID in the temporary folder.</summary>
     public static string DefaultPath()
     {
+        if (!IsUnix) return Path.Combine(Path.GetTempPath(), "xenps-ssh-" + Environment.UserName);
+        var me = Native.EffectiveUserId();
         var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        if (!string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime)) return Path.Combine(runtime, "xenps-ssh");
-        var uid = IsUnix ? Native.EffectiveUserId().ToString(CultureInfo.InvariantCulture) : Environment.UserName;
-        return Path.Combine(Path.GetTempPath(), "xenps-ssh-" + uid);
+        if (!string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime) && Native.LStat(runtime!) is { IsDirectory: true } r && r.Uid == me)
+            return Path.Combine(runtime, "xenps-ssh");
+        return Path.Combine(Path.GetTempPath(), "xenps-ssh-" + me.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>Makes sure <paramref name="path"/> is a private folder of the current user (creating it when missing),

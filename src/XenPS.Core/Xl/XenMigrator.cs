@@ -31,6 +31,14 @@ public sealed class XenMigrationRequest
     /// <summary>The folder of the move status files on the source host (not live); null: $env:XENPS_MOVE_STATUS_DIR,
     /// else /var/run/xenps for root, else $TMPDIR/xenps-UID there.</summary>
     public string? StatusDirectory { get; set; } = Environment.GetEnvironmentVariable("XENPS_MOVE_STATUS_DIR") is { Length: > 0 } d ? d : null;
+
+    /// <summary>Not live: how long the source waits, after a failed transfer, for a copy the destination lists neither
+    /// running nor gone (a restore finishing, or cleaning up) to settle before it decides ($env:XENPS_MOVE_SETTLE_SEC,
+    /// default 60 s).</summary>
+    public TimeSpan SettleTime { get; set; } =
+        Environment.GetEnvironmentVariable("XENPS_MOVE_SETTLE_SEC") is { Length: > 0 } t && int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var sec)
+            ? TimeSpan.FromSeconds(sec)
+            : TimeSpan.FromSeconds(60);
 }
 
 /// <summary>A migration checked against both hosts, nothing changed yet.</summary>
@@ -568,6 +576,7 @@ public sealed class XenMigrator
         var was = plan.WasRunning ? "running" : "paused";
         var uuid = plan.Uuid?.ToString("D") ?? "-";
         var limit = (int)Math.Ceiling(plan.Request.Timeout.TotalSeconds);
+        var looks = Math.Max(1, (int)Math.Ceiling(plan.Request.SettleTime.TotalSeconds / 5) + 1);
 
         var before = new ShellScript()
             .Line($"trap '' PIPE HUP")
@@ -607,19 +616,29 @@ public sealed class XenMigrator
             .Line($"xenps_note phase checking-destination")
             .Line($"xenps_to=''; command -v timeout >/dev/null 2>&1 && xenps_to='timeout 90'")
             .Line($"XENPS_N={domain.Name}; export XENPS_N")
-            .Line($"xenps_ds=unknown; xenps_i=0")
-            .Line($"while [ \"$xenps_ds\" = unknown ] && [ \"$xenps_i\" -lt 3 ]; do")
+            .Line($"xenps_ok=0; [ \"$xenps_sr\" = 0 ] && [ \"$xenps_r\" = 0 ] && xenps_ok=1")
+            // Asked until the answer is final: up to 3 tries when dst cannot be asked; while dst lists the guest neither
+            // running nor absent (a restore that is still finishing, or cleaning up after a cut transfer: its stream has
+            // ended either way), a look every 5 s for up to SettleTime. A paused guest that arrived complete is final.
+            .Line($"xenps_ds=unknown; xenps_u=0; xenps_i=0")
+            .Line($"while [ \"$xenps_i\" -lt {looks} ] && [ \"$xenps_u\" -lt 3 ]; do")
             .Line($"  [ \"$xenps_i\" -gt 0 ] && sleep 5")
             .Line($"  xenps_i=$((xenps_i + 1))")
             .Line($"  if xenps_out=$($xenps_to {ShellScript.Words(dstList)} </dev/null 2>/dev/null); then")
             .Line($"    xenps_ds=$(printf '%s\\n' \"$xenps_out\" | awk {DestinationClassifier})")
+            .Line($"  else")
+            .Line($"    xenps_ds=unknown; xenps_u=$((xenps_u + 1)); continue")
             .Line($"  fi")
+            .Line($"  case \"$xenps_ds\" in")
+            .Line($"    running|absent) break ;;")
+            .Line($"    paused) [ \"$xenps_ok\" = 1 ] && [ {was} = paused ] && break ;;")
+            .Line($"  esac")
+            .Line($"  [ \"$xenps_i\" -lt {looks} ] && xenps_note destination-settling \"$xenps_ds\"")
             .Line($"done")
             .Line($"xenps_note destination \"$xenps_ds\"")
             // The source's own copy now (by id): running, paused, suspended, down, or gone.
             .Line($"xenps_ss=$(xl list 2>/dev/null | awk {SourceClassifier(id)})")
             .Line($"[ -n \"$xenps_ss\" ] || xenps_ss=gone")
-            .Line($"xenps_ok=0; [ \"$xenps_sr\" = 0 ] && [ \"$xenps_r\" = 0 ] && xenps_ok=1")
             .Line($"xenps_end() {{ xenps_note end \"$1\"; exit \"$2\"; }}")
             .Line($"case \"$xenps_ds\" in")
             .Line($"  running) xenps_a=destroy ;;")

@@ -152,15 +152,21 @@ public sealed class SshControlDirectoryTests : IDisposable
     }
 
     [Fact]
-    public void TheDefaultIsUnderXdgRuntimeDirWhenSetElseAPerUserTempFolder()
+    public void TheDefaultIsUnderXdgRuntimeDirWhenItIsTheUsersElseAPerUserTempFolder()
     {
         var old = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
         try
         {
-            Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", "/run/user/1234");
-            Assert.Equal("/run/user/1234/xenps-ssh", SshControlDirectory.DefaultPath());
+            Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", _root);
+            Assert.Equal(Path.Combine(_root, "xenps-ssh"), SshControlDirectory.DefaultPath());
+            var fallback = Path.Combine(Path.GetTempPath(), "xenps-ssh-" + Me);
+            // Another user's (as after su, which keeps the variable), or missing: the temporary folder.
+            Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", Me == 0 ? MadeForNobody() : "/");
+            Assert.Equal(fallback, SshControlDirectory.DefaultPath());
+            Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", "/nonexistent/xenps");
+            Assert.Equal(fallback, SshControlDirectory.DefaultPath());
             Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", null);
-            Assert.Equal(Path.Combine(Path.GetTempPath(), "xenps-ssh-" + Me), SshControlDirectory.DefaultPath());
+            Assert.Equal(fallback, SshControlDirectory.DefaultPath());
         }
         finally
         {
@@ -182,6 +188,14 @@ public sealed class SshControlDirectoryTests : IDisposable
         await Assert.ThrowsAsync<XenException>(() => host.CheckMasterAsync(CancellationToken.None));
         await Assert.ThrowsAsync<XenException>(() => host.CloseMasterAsync(CancellationToken.None));
         Assert.Empty(runner.Specs);
+    }
+
+    private string MadeForNobody()
+    {
+        var dir = Path.Combine(_root, "nobody-runtime");
+        Directory.CreateDirectory(dir);
+        Assert.Equal(0, Chown(dir, 65534));
+        return dir;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
