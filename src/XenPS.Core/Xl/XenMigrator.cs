@@ -184,24 +184,6 @@ public sealed class XenMigrator
         var address = ResolveAddress(_destination.Host, request.DestinationAddress);
         var plan = new XenMigrationPlan(request, address, BuildSshCommand(address));
 
-        // An earlier move of this domain: still running (refused), or interrupted with the guest left paused by it.
-        plan.PreviousMove = await ReadStatusAsync(plan, ct).ConfigureAwait(false);
-        if (plan.PreviousMove is { } previous)
-        {
-            if (previous.InProgress)
-            {
-                throw Fail("XenMigrationInProgress", XenErrorKind.ResourceUnavailable,
-                    $"Another Move-XenDomain of '{domain.Name}' (id {domain.Id}) is still running on '{src}' (process {previous.Pid}, phase {previous.Phase ?? "starting"}): wait for it to end. Nothing was changed.");
-            }
-            if (!previous.WasRunning) { }
-            else if ((domain.State & XenDomainState.Paused) != 0 && previous.End is not XenMoveStatus.EndDestroyedSource and not XenMoveStatus.EndResumedSource)
-            {
-                // Paused by that move, not by its owner: it ran before, and must run at the destination.
-                plan.WasRunning = true;
-                plan.Warnings.Add($"'{domain.Name}' is paused on '{src}' by an earlier Move-XenDomain ({previous.Started:u}): {previous.Describe(domain.Name, src, dst)} It ran before that move, so it will run on '{dst}'.");
-            }
-        }
-
         // The destination from here, and the domain's configuration on the source, at the same time.
         var infoTask = _destination.InfoAsync(ct);
         var destListTask = _destination.ListAsync(ct);
@@ -217,10 +199,36 @@ public sealed class XenMigrator
         }
         var destDomains = await destListTask.ConfigureAwait(false);
         var configs = await configsTask.ConfigureAwait(false);
+        var config = configs.FirstOrDefault(c => c.DomId == domain.Id);
+        if (config is not null)
+        {
+            var probe = new XenDomain();
+            Parsing.XlListJsonParser.Apply(config, probe);
+            plan.Disks = probe.Disks.Where(d => !string.IsNullOrEmpty(d.Target)).Select(d => d.Target!).Distinct(StringComparer.Ordinal).ToList();
+            plan.Uuid = probe.Uuid;
+        }
+
+        // An earlier move of this domain: still running (refused), or interrupted with the guest left paused by it.
+        plan.PreviousMove = await ReadStatusAsync(plan, ct).ConfigureAwait(false);
+        if (plan.PreviousMove is { } previous)
+        {
+            if (previous.InProgress)
+            {
+                throw Fail("XenMigrationInProgress", XenErrorKind.ResourceUnavailable,
+                    $"Another Move-XenDomain of '{domain.Name}' (id {domain.Id}) is still running on '{src}' (process {previous.Pid}, phase {previous.Phase ?? "starting"}): wait for it to end. Nothing was changed.");
+            }
+            if (previous.WasRunning && (domain.State & XenDomainState.Paused) != 0 &&
+                previous.End is not XenMoveStatus.EndDestroyedSource and not XenMoveStatus.EndResumedSource)
+            {
+                // Paused by that move, not by its owner: it ran before, and must run at the destination.
+                plan.WasRunning = true;
+                plan.Warnings.Add($"'{domain.Name}' is paused on '{src}' by an earlier Move-XenDomain ({previous.Started:u}): {previous.Describe(domain.Name, src, dst)} It ran before that move, so it will run on '{dst}'.");
+            }
+        }
 
         if (destDomains.FirstOrDefault(d => d.Name == domain.Name || d.Name == domain.Name + "--incoming") is { } clash)
         {
-            var earlier = plan.PreviousMove is { End: not null } p && !p.MovedToDestination && p.End != XenMoveStatus.EndResumedSource && p.End != XenMoveStatus.EndKeptSourcePaused
+            var earlier = plan.PreviousMove is { End: not null } p && p.End != XenMoveStatus.EndResumedSource && p.End != XenMoveStatus.EndKeptSourcePaused
                 ? $" An earlier Move-XenDomain of it ({p.Started:u}) ended so: {p.Describe(domain.Name, src, dst)}"
                 : string.Empty;
             throw Fail("XenDomainExists", XenErrorKind.ResourceExists, $"A domain named '{clash.Name}' already exists on '{dst}' (id {clash.Id}, {clash.StateText}): '{domain.Name}' was not moved.{earlier}");
@@ -235,18 +243,8 @@ public sealed class XenMigrator
                 $"'{dst}' has {free} MiB of free memory; '{domain.Name}' needs {domain.MemoryMB} MiB. Nothing was changed: '{domain.Name}' still runs on '{src}'. Free memory on '{dst}' (stop a guest, or lower Dom0's memory) and try again.");
         }
 
-        var config = configs.FirstOrDefault(c => c.DomId == domain.Id);
         if (config is null)
-        {
             plan.Warnings.Add($"xl list -l gave no configuration for '{domain.Name}' on '{src}': its disks could not be checked on '{dst}'.");
-        }
-        else
-        {
-            var probe = new XenDomain();
-            Parsing.XlListJsonParser.Apply(config, probe);
-            plan.Disks = probe.Disks.Where(d => !string.IsNullOrEmpty(d.Target)).Select(d => d.Target!).Distinct(StringComparer.Ordinal).ToList();
-            plan.Uuid = probe.Uuid;
-        }
         var missing = await MissingPathsAsync(_destination.Host, plan.Disks, ct).ConfigureAwait(false);
         if (missing.Count > 0)
         {
@@ -621,19 +619,20 @@ public sealed class XenMigrator
             // running nor absent (a restore that is still finishing, or cleaning up after a cut transfer: its stream has
             // ended either way), a look every 5 s for up to SettleTime. A paused guest that arrived complete is final.
             .Line($"xenps_ds=unknown; xenps_u=0; xenps_i=0")
-            .Line($"while [ \"$xenps_i\" -lt {looks} ] && [ \"$xenps_u\" -lt 3 ]; do")
+            .Line($"while :; do")
             .Line($"  [ \"$xenps_i\" -gt 0 ] && sleep 5")
             .Line($"  xenps_i=$((xenps_i + 1))")
             .Line($"  if xenps_out=$($xenps_to {ShellScript.Words(dstList)} </dev/null 2>/dev/null); then")
             .Line($"    xenps_ds=$(printf '%s\\n' \"$xenps_out\" | awk {DestinationClassifier})")
             .Line($"  else")
-            .Line($"    xenps_ds=unknown; xenps_u=$((xenps_u + 1)); continue")
+            .Line($"    xenps_ds=unknown; xenps_u=$((xenps_u + 1)); [ \"$xenps_u\" -lt 3 ] && continue; break")
             .Line($"  fi")
             .Line($"  case \"$xenps_ds\" in")
             .Line($"    running|absent) break ;;")
             .Line($"    paused) [ \"$xenps_ok\" = 1 ] && [ {was} = paused ] && break ;;")
             .Line($"  esac")
-            .Line($"  [ \"$xenps_i\" -lt {looks} ] && xenps_note destination-settling \"$xenps_ds\"")
+            .Line($"  [ \"$xenps_i\" -lt {looks} ] || break")
+            .Line($"  xenps_note destination-settling \"$xenps_ds\"")
             .Line($"done")
             .Line($"xenps_note destination \"$xenps_ds\"")
             // The source's own copy now (by id): running, paused, suspended, down, or gone.
