@@ -53,17 +53,16 @@ public sealed class XenAutostartManager
     public async Task<IReadOnlyList<XenDomainAutostart>> ListAsync(CancellationToken ct)
     {
         var dir = await GetAutoDirectoryAsync(ct).ConfigureAwait(false);
-        var script = ShellScript.Of($"[ -d {dir} ] || exit 0")
-            .Line($"for f in {dir}/*.cfg; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; t=$(readlink \"$f\" || echo \"$f\"); printf '%s\\t%s\\n' \"$f\" \"$t\"; done");
-        var result = await _host.RunScriptAsync(script, new HostRunOptions(), ct).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(ListScript(dir), new HostRunOptions(), ct).ConfigureAwait(false);
         var list = new List<XenDomainAutostart>();
-        foreach (var line in result.StandardOutput.Split('\n').Where(l => l.Length > 0))
+        // NUL-separated pairs (link, target): a name or a target may hold a tab or a newline.
+        var fields = result.StandardOutput.Split('\0');
+        for (var i = 0; i + 1 < fields.Length; i += 2)
         {
-            var parts = line.Split('\t');
-            var link = parts[0];
+            var link = fields[i];
             var file = link.Substring(link.LastIndexOf('/') + 1);
             var m = LinkName.Match(file);
-            var target = parts.Length > 1 ? parts[1] : link;
+            var target = fields[i + 1];
             if (!target.StartsWith("/", StringComparison.Ordinal)) target = NormalizeRelative(dir, target);
             list.Add(new XenDomainAutostart
             {
@@ -125,10 +124,7 @@ public sealed class XenAutostartManager
 
         var auto = plan.LinkPath.Substring(0, plan.LinkPath.LastIndexOf('/'));
         await _fs.EnsureDirectoryAsync(auto, "0755", ct).ConfigureAwait(false);
-        var script = new ShellScript();
-        foreach (var stale in plan.StaleLinks) script.Line($"rm -f -- {stale}");
-        script.Line($"ln -sfn -- {"../" + plan.Name + ".cfg"} {plan.LinkPath}");
-        var result = await _host.RunScriptAsync(script, new HostRunOptions { OnCommandLine = l => _output.WriteVerbose("Running: " + l) }, ct).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(LinkScript(plan), new HostRunOptions { OnCommandLine = l => _output.WriteVerbose("Running: " + l) }, ct).ConfigureAwait(false);
         if (result.ExitCode != 0)
             throw new XenException("XenAutostartFailed", XenErrorKind.WriteError, $"Could not link {plan.LinkPath} on '{_host.ComputerName}': {result.StandardError.Trim()}") { ComputerName = _host.ComputerName };
         return new XenDomainAutostart { ComputerName = _host.ComputerName, Name = plan.Name, Order = plan.Order, ConfigPath = plan.ConfigPath, LinkPath = plan.LinkPath, Enabled = true };
@@ -142,6 +138,21 @@ public sealed class XenAutostartManager
         foreach (var link in links) await _fs.DeleteFileAsync(link.LinkPath, ct).ConfigureAwait(false);
         foreach (var link in links) link.Enabled = false;
         return links;
+    }
+
+    /// <summary>Prints "link NUL target NUL" for every *.cfg of the autostart directory (the target as the link holds
+    /// it, exactly: readlink's newline is cut, not every trailing newline; the link itself when it is no link).</summary>
+    internal static ShellScript ListScript(string dir) =>
+        ShellScript.Of($"[ -d {dir} ] || exit 0")
+            .Line($"for f in {dir}/*.cfg; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; t=$(readlink -- \"$f\" && printf x) && [ -n \"$t\" ] && t=${{t%?x}} || t=$f; printf '%s\\0%s\\0' \"$f\" \"$t\"; done")
+            .Line($"exit 0");
+
+    /// <summary>Removes the stale links and makes the new one.</summary>
+    internal static ShellScript LinkScript(AutostartPlan plan)
+    {
+        var script = new ShellScript();
+        foreach (var stale in plan.StaleLinks) script.Line($"rm -f -- {stale}");
+        return script.Line($"ln -sfn -- {"../" + plan.Name + ".cfg"} {plan.LinkPath}");
     }
 
     private static string NormalizeRelative(string dir, string relative)

@@ -37,12 +37,18 @@ public sealed class XenConfigStore
     /// <summary>The *.cfg files of a directory, sorted by name (none when the directory does not exist).</summary>
     public async Task<IReadOnlyList<string>> ListAsync(string directory, CancellationToken cancellationToken)
     {
+        var result = await _host.RunScriptAsync(ListScript(directory), new HostRunOptions(), cancellationToken).ConfigureAwait(false);
+        // NUL-separated: a file name may hold a newline.
+        return result.StandardOutput.Split('\0').Where(l => l.Length > 0).OrderBy(l => l, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Prints the path of every *.cfg regular file of the directory, each followed by a NUL.</summary>
+    internal static ShellScript ListScript(string directory)
+    {
         var dir = directory.TrimEnd('/');
-        var script = ShellScript.Of($"[ -d {dir} ] || exit 0")
-            .Line($"for f in {dir}/*.cfg; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done")
+        return ShellScript.Of($"[ -d {dir} ] || exit 0")
+            .Line($"for f in {dir}/*.cfg; do [ -f \"$f\" ] && printf '%s\\0' \"$f\"; done")
             .Line($"exit 0");
-        var result = await _host.RunScriptAsync(script, new HostRunOptions(), cancellationToken).ConfigureAwait(false);
-        return result.StandardOutput.Split('\n').Where(l => l.Length > 0).OrderBy(l => l, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Writes a config atomically; a config holding a VNC password is written mode 0600.</summary>

@@ -210,10 +210,7 @@ public sealed class Dom0Probe
         if (state.HasRoot)
         {
             // The script of the mounted system, run by sh: its version is compiled in (freebsd-version(1)).
-            var script = ShellScript.Of($"f={state.PathOf("/bin/freebsd-version")}")
-                .Line($"if [ -f \"$f\" ]; then exec /bin/sh \"$f\" -u; fi")
-                .Line($"exit 3");
-            var result = await _host.RunScriptAsync(script,
+            var result = await _host.RunScriptAsync(FreeBsdVersionScript(state),
                 new HostRunOptions { Timeout = TimeSpan.FromSeconds(30), OnCommandLine = l => _output.WriteDebug("Running: " + l) }, ct).ConfigureAwait(false);
             var text = result.ExitCode == 0 ? FirstLine(result.StandardOutput) : null;
             return (text, ParseFreeBsdMajor(text));
@@ -230,6 +227,12 @@ public sealed class Dom0Probe
         }
         return (null, null);
     }
+
+    /// <summary>Runs the freebsd-version script of the mounted system (exit code 3 when it has none).</summary>
+    internal static ShellScript FreeBsdVersionScript(Dom0DesiredState state) =>
+        ShellScript.Of($"f={state.PathOf("/bin/freebsd-version")}")
+            .Line($"if [ -f \"$f\" ]; then exec /bin/sh \"$f\" -u; fi")
+            .Line($"exit 3");
 
     /// <summary>pkg [-r root] query|rquery %v NAME: (version, null), (null, null) when not there, (null, problem) when pkg
     /// could not be asked.</summary>

@@ -104,10 +104,7 @@ public sealed class Dom0Planner
     private async Task CheckTargetAsync(Dom0DesiredState state, CancellationToken ct)
     {
         var root = state.HasRoot ? state.Root : "/";
-        var script = ShellScript.Of($"[ -d {root} ] || exit 3")
-            .Line($"[ -d {state.PathOf("/etc")} ] && [ -d {state.PathOf("/boot")} ] || exit 4")
-            .Line($"exit 0");
-        var result = await _host.RunScriptAsync(script, Options(), ct).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(TargetCheckScript(state), Options(), ct).ConfigureAwait(false);
         if (result.ExitCode == 3)
             throw new XenException("XenRootNotFound", XenErrorKind.ObjectNotFound, $"-Root {state.Root}: no such directory on host '{_host.ComputerName}'. Nothing was changed.") { ComputerName = _host.ComputerName };
         if (result.ExitCode == 4)
@@ -120,15 +117,26 @@ public sealed class Dom0Planner
     /// (login(1) and setusercontext(3) read the database, cap_mkdb(1) builds it).</summary>
     private async Task<string> LoginDatabaseStateAsync(string loginConf, CancellationToken ct)
     {
-        var d = loginConf + ".db";
-        var script = ShellScript.Of($"[ -e {d} ] || exit 3").Line($"if [ {loginConf} -nt {d} ]; then exit 4; fi").Line($"exit 0");
-        var result = await _host.RunScriptAsync(script, Options(), ct).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(LoginDatabaseScript(loginConf), Options(), ct).ConfigureAwait(false);
         return result.ExitCode switch
         {
             0 => "up to date",
             3 => "missing",
             _ => "older than login.conf",
         };
+    }
+
+    /// <summary>Exit code 3 when the root is no directory, 4 when it has no etc or boot directory.</summary>
+    internal static ShellScript TargetCheckScript(Dom0DesiredState state) =>
+        ShellScript.Of($"[ -d {(state.HasRoot ? state.Root : "/")} ] || exit 3")
+            .Line($"[ -d {state.PathOf("/etc")} ] && [ -d {state.PathOf("/boot")} ] || exit 4")
+            .Line($"exit 0");
+
+    /// <summary>Exit code 3 when login.conf.db is missing, 4 when login.conf is newer.</summary>
+    internal static ShellScript LoginDatabaseScript(string loginConf)
+    {
+        var d = loginConf + ".db";
+        return ShellScript.Of($"[ -e {d} ] || exit 3").Line($"if [ {loginConf} -nt {d} ]; then exit 4; fi").Line($"exit 0");
     }
 
     private HostRunOptions Options() => new() { Timeout = TimeSpan.FromSeconds(30), OnCommandLine = l => _output.WriteDebug("Running: " + l) };

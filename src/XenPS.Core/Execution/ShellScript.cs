@@ -23,9 +23,10 @@ public sealed class ShellScript
     /// <summary>What a secret is shown as.</summary>
     public const string Mask = "********";
 
-    private static readonly Regex VariableName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+    // \z, not $: in .NET, $ also matches before a final newline ("a\n" would pass).
+    private static readonly Regex VariableName = new(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant);
     private static readonly Regex Assignment = new("^[A-Za-z_][A-Za-z0-9_]*=", RegexOptions.CultureInvariant);
-    private static readonly Regex Special = new(@"^(\?|\$|!|#|[0-9])$", RegexOptions.CultureInvariant);
+    private static readonly Regex Special = new(@"^(\?|\$|!|#|[0-9])\z", RegexOptions.CultureInvariant);
 
     private readonly StringBuilder _text = new();
     private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
@@ -38,7 +39,21 @@ public sealed class ShellScript
     {
         if (line is null) throw new ArgumentNullException(nameof(line));
         _text.Append(Render(line)).Append('\n');
+        AdoptSecrets(line);
         return this;
+    }
+
+    /// <summary>A nested script's secrets are this script's secrets too: its text is in this one (quoted).</summary>
+    private void AdoptSecrets(FormattableString? line)
+    {
+        if (line is null) return;
+        foreach (var arg in line.GetArguments())
+        {
+            if (arg is ShellScript nested)
+            {
+                foreach (var s in nested._secrets) _secrets.Add(s);
+            }
+        }
     }
 
     /// <summary>Appends a command made of words, each quoted (a newline is added).</summary>
@@ -81,6 +96,8 @@ public sealed class ShellScript
         _text.Append(content);
         if (content.Length > 0 && content[content.Length - 1] != '\n') _text.Append('\n');
         _text.Append(marker).Append('\n');
+        AdoptSecrets(command);
+        AdoptSecrets(then);
         return this;
     }
 
@@ -100,17 +117,33 @@ public sealed class ShellScript
     /// <summary>The script for Verbose, Debug and error messages: every secret masked.</summary>
     public string DisplayText => Redact(Text);
 
-    /// <summary>Masks this script's secrets (and their quoted forms) in any text, e.g. a program's output.</summary>
+    /// <summary>Masks this script's secrets in any text, e.g. a program's output: as they are, quoted as a word, and
+    /// escaped the way a quoted hole writes them inside a longer value ('\'' for each ') or inside nested scripts (the
+    /// escape applied again at each level).</summary>
     public string Redact(string text)
     {
         if (_secrets.Count == 0 || string.IsNullOrEmpty(text)) return text;
-        // Longest first, so that a secret that contains another is masked whole.
-        foreach (var secret in _secrets.OrderByDescending(s => s.Length))
+        var forms = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var secret in _secrets)
         {
-            text = text.Replace(QuoteWord(secret), Mask).Replace(secret, Mask);
+            if (secret.IndexOf('\0') < 0) forms.Add(QuoteWord(secret));
+            var form = secret;
+            for (var depth = 0; depth <= MaxNesting; depth++)
+            {
+                forms.Add(form);
+                form = form.Replace("'", "'\\''");
+            }
+        }
+        // Longest first, so that a form that contains another is masked whole.
+        foreach (var form in forms.OrderByDescending(f => f.Length).ThenBy(f => f, StringComparer.Ordinal))
+        {
+            text = text.Replace(form, Mask);
         }
         return text;
     }
+
+    /// <summary>How many levels of nested scripts (a script in sh -c in ssh...) <see cref="Redact"/> looks through.</summary>
+    private const int MaxNesting = 4;
 
     public bool IsEmpty => _text.Length == 0;
 

@@ -72,8 +72,7 @@ public sealed class HostFileSystem
     public async Task<string?> ReadFileAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var script = ShellScript.Of($"if [ -f {path} ]; then exec cat -- {path}; elif [ -e {path} ]; then echo {"xenps: " + path + " is not a regular file"} >&2; exit 4; else exit {MissingExitCode}; fi");
-        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(ReadScript(path), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == MissingExitCode) return null;
         Check(result, "read " + path);
         return result.StandardOutput;
@@ -82,8 +81,24 @@ public sealed class HostFileSystem
     public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var result = await RunAsync(ShellScript.Of($"[ -e {path} ]"), cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(ExistsScript(path), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0;
+    }
+
+    /// <summary>True when <paramref name="path"/> is a directory (a trailing '/' is allowed).</summary>
+    public async Task<bool> IsDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidateDirectoryPath(path);
+        var result = await RunAsync(IsDirectoryScript(path), cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0;
+    }
+
+    /// <summary>The size of a file in bytes; null when it cannot be read.</summary>
+    public async Task<long?> FileSizeAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        var result = await RunAsync(FileSizeScript(path), cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 && long.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
     }
 
     /// <summary>Creates a directory (and its parents) when missing; true when it was created.</summary>
@@ -91,10 +106,7 @@ public sealed class HostFileSystem
     {
         ValidatePath(path);
         if (mode is not null) CheckMode(mode);
-        var script = ShellScript.Of($"if [ -d {path} ]; then exit 0; fi");
-        if (mode is null) script.Line($"mkdir -p -- {path} && exit 10");
-        else script.Line($"mkdir -p -- {path} && chmod {mode} {path} && exit 10");
-        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(EnsureDirectoryScript(path, mode), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 10) return true;
         Check(result, "create directory " + path);
         return false;
@@ -104,8 +116,7 @@ public sealed class HostFileSystem
     public async Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var script = ShellScript.Of($"if [ -e {path} ] || [ -L {path} ]; then rm -f -- {path} && exit 10; fi").Line($"exit 0");
-        var result = await RunAsync(script, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(DeleteScript(path), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 10) return true;
         Check(result, "delete " + path);
         return false;
@@ -137,6 +148,28 @@ public sealed class HostFileSystem
         return files.Select(f => byPath.TryGetValue(f.Path, out var r) ? r : new FileWriteResult(f.Path, null, false)).ToArray();
     }
 
+    // The scripts (internal: the property tests run them under real shells with hostile paths). Messages that hold a
+    // path are written with printf '%s\n', never echo: dash's echo would read backslashes in the path as escapes.
+    internal static ShellScript ReadScript(string path) =>
+        ShellScript.Of($"if [ -f {path} ]; then exec cat -- {path}; elif [ -e {path} ]; then printf '%s\\n' {"xenps: " + path + " is not a regular file"} >&2; exit 4; else exit {MissingExitCode}; fi");
+
+    internal static ShellScript ExistsScript(string path) => ShellScript.Of($"[ -e {path} ]");
+
+    internal static ShellScript IsDirectoryScript(string path) => ShellScript.Of($"[ -d {path} ]");
+
+    internal static ShellScript FileSizeScript(string path) => ShellScript.Of($"wc -c < {path}");
+
+    internal static ShellScript EnsureDirectoryScript(string path, string? mode)
+    {
+        var script = ShellScript.Of($"if [ -d {path} ]; then exit 0; fi");
+        return mode is null
+            ? script.Line($"mkdir -p -- {path} && exit 10")
+            : script.Line($"mkdir -p -- {path} && chmod -- {mode} {path} && exit 10");
+    }
+
+    internal static ShellScript DeleteScript(string path) =>
+        ShellScript.Of($"if [ -e {path} ] || [ -L {path} ]; then rm -f -- {path} && exit 10; fi").Line($"exit 0");
+
     internal static ShellScript BuildWriteScript(IReadOnlyList<FileWrite> files, bool backup, string stamp, int? failAfterRenames)
     {
         var n = files.Count;
@@ -154,7 +187,7 @@ public sealed class HostFileSystem
             sb.Line($"  if [ \"$r\" -gt {i} ]; then if [ -n {b} ]; then cp -p -- {b} {path}; else rm -f -- {path}; fi; fi");
         }
         sb.Line($"  :").Line($"}}");
-        sb.Line($"fail() {{ echo \"xenps: $*\" >&2; cleanup; exit 1; }}");
+        sb.Line($"fail() {{ printf 'xenps: %s\\n' \"$*\" >&2; cleanup; exit 1; }}");
 
         // Stage: every file is fully written next to its target before anything is replaced.
         for (var i = 0; i < n; i++)
@@ -205,6 +238,15 @@ public sealed class HostFileSystem
             throw new ArgumentException("A file path cannot contain control characters or newlines.", nameof(path));
         if (path.EndsWith("/", StringComparison.Ordinal))
             throw new ArgumentException($"'{path}' names a directory, not a file.", nameof(path));
+    }
+
+    /// <summary>An absolute path without control characters; a trailing '/' is allowed (a directory).</summary>
+    internal static void ValidateDirectoryPath(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path[0] != '/')
+            throw new ArgumentException($"'{path}' is not an absolute path.", nameof(path));
+        if (path.Any(char.IsControl))
+            throw new ArgumentException("A path cannot contain control characters or newlines.", nameof(path));
     }
 
     internal static void CheckMode(string mode)

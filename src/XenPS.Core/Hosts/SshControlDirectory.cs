@@ -21,8 +21,8 @@ namespace XenPS.Core.Hosts;
 /// The owner and mode are read with lstat(2) through the .NET runtime's own native shim (libSystem.Native, which every
 /// .NET runtime ships and uses for System.IO on Unix): its FileStatus record is the same on Linux, FreeBSD and macOS
 /// (Flags, Mode, Uid, Gid first, in that order since .NET Core 2.0), unlike libc's struct stat, whose layout differs
-/// by system and architecture (and glibc before 2.33 exports no lstat symbol at all). XenPS.Core targets
-/// netstandard2.0, where no managed API gives a file's owner or the mode of a symbolic link itself.
+/// by system and architecture (and glibc before 2.33 exports no lstat symbol at all). .NET has no managed API for a
+/// file's owner, and running stat(1) would need two dialects (GNU -c, BSD -f) and a process per look.
 /// </remarks>
 public static class SshControlDirectory
 {

@@ -99,12 +99,14 @@ public sealed class SshXenHost : IXenHost
     {
         if (!SafeToolName.IsMatch(tool) || tool[0] == '-') throw new ArgumentException($"'{tool}' is not a program name.", nameof(tool));
         return PathPrelude
-            .Line($"command -v {tool} >/dev/null 2>&1 || {{ echo {"xenps: " + tool + ": not found on this host"} >&2; exit 127; }}")
+            .Line($"command -v {tool} >/dev/null 2>&1 || {{ printf '%s\\n' {"xenps: " + tool + ": not found on this host"} >&2; exit 127; }}")
             .Line($"exec {ShellScript.Words(new[] { tool }.Concat(arguments))} </dev/null");
     }
 
-    /// <summary>The ssh argument list that runs /bin/sh -s on the host.</summary>
-    public IReadOnlyList<string> BuildSshArguments(params string[] remoteCommand)
+    /// <summary>The ssh argument list that runs /bin/sh -s on the host. The remote command is always that: ssh joins
+    /// the words after the destination into one line for the remote login shell, so anything else would be shell text
+    /// (scripts travel on standard input, built by <see cref="ShellScript"/>).</summary>
+    public IReadOnlyList<string> BuildSshArguments()
     {
         var args = new List<string>
         {
@@ -124,7 +126,8 @@ public sealed class SshXenHost : IXenHost
         }
         args.Add("--");
         args.Add(Target.Destination);
-        args.AddRange(remoteCommand.Length == 0 ? new[] { "/bin/sh", "-s" } : remoteCommand);
+        args.Add("/bin/sh");
+        args.Add("-s");
         return args;
     }
 

@@ -63,11 +63,7 @@ public sealed class StorageOperations
     public async Task CreateSparseFileAsync(string path, long sizeBytes, CancellationToken cancellationToken)
     {
         HostFileSystem.ValidatePath(path);
-        var script = ShellScript.Of($"set -e")
-            .Line($"[ ! -e {path} ] || {{ echo {"xenps: " + path + " already exists"} >&2; exit 17; }}")
-            .Line($"[ -d {path.Substring(0, Math.Max(1, path.LastIndexOf('/')))} ] || {{ echo 'xenps: the directory does not exist' >&2; exit 2; }}")
-            .Line($"truncate -s {sizeBytes} -- {path}");
-        var result = await _host.RunScriptAsync(script, new HostRunOptions { OnCommandLine = l => _output.WriteVerbose("Running: " + l) }, cancellationToken).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(SparseFileScript(path, sizeBytes), new HostRunOptions { OnCommandLine = l => _output.WriteVerbose("Running: " + l) }, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw new XenException(result.ExitCode == 17 ? "XenDiskExists" : "XenDiskCreateFailed", result.ExitCode == 17 ? XenErrorKind.ResourceExists : XenErrorKind.WriteError,
@@ -78,7 +74,16 @@ public sealed class StorageOperations
     public async Task<bool> IsRegularFileAsync(string path, CancellationToken cancellationToken)
     {
         HostFileSystem.ValidatePath(path);
-        var result = await _host.RunScriptAsync(ShellScript.Of($"[ -f {path} ]"), new HostRunOptions(), cancellationToken).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(IsRegularFileScript(path), new HostRunOptions(), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0;
     }
+
+    /// <summary>Exit code 17 when the file exists, 2 when its directory does not; else truncate makes it.</summary>
+    internal static ShellScript SparseFileScript(string path, long sizeBytes) =>
+        ShellScript.Of($"set -e")
+            .Line($"[ ! -e {path} ] || {{ printf '%s\\n' {"xenps: " + path + " already exists"} >&2; exit 17; }}")
+            .Line($"[ -d {path.Substring(0, Math.Max(1, path.LastIndexOf('/')))} ] || {{ echo 'xenps: the directory does not exist' >&2; exit 2; }}")
+            .Line($"truncate -s {sizeBytes} -- {path}");
+
+    internal static ShellScript IsRegularFileScript(string path) => ShellScript.Of($"[ -f {path} ]");
 }

@@ -278,10 +278,13 @@ public sealed class XenDomUProvisioner
 
     private async Task<bool> BridgeExistsAsync(string bridge, CancellationToken ct)
     {
-        var script = ShellScript.Of($"[ -e {"/sys/class/net/" + bridge} ] && exit 0").Line($"ifconfig {bridge} >/dev/null 2>&1");
-        var result = await Host.RunScriptAsync(script, new HostRunOptions(), ct).ConfigureAwait(false);
+        var result = await Host.RunScriptAsync(BridgeCheckScript(bridge), new HostRunOptions(), ct).ConfigureAwait(false);
         return result.ExitCode == 0;
     }
+
+    /// <summary>Exit code 0 when the bridge exists (Linux: /sys/class/net; FreeBSD: ifconfig knows it).</summary>
+    internal static ShellScript BridgeCheckScript(string bridge) =>
+        ShellScript.Of($"[ -e {"/sys/class/net/" + bridge} ] && exit 0").Line($"ifconfig {bridge} >/dev/null 2>&1");
 
     private static bool IsLoopback(string address) =>
         address == "localhost" || address == "::1" || address.StartsWith("127.", StringComparison.Ordinal);

@@ -26,15 +26,18 @@ public sealed class XenLogReader
     }
 
     /// <summary>The file of a per-domain log (null for the hypervisor's, which is read with xl dmesg).</summary>
-    public static string? PathOf(XenLogKind kind, string? name)
+    public static string? PathOf(XenLogKind kind, string? name) => PathIn(XenPaths.LogDirectoryPath, kind, name);
+
+    /// <summary>The file of a per-domain log in the log directory <paramref name="directory"/>.</summary>
+    internal static string? PathIn(string directory, XenLogKind kind, string? name)
     {
         if (kind == XenLogKind.Hypervisor) return null;
         ValidateName(name);
         return kind switch
         {
-            XenLogKind.Xl => $"{XenPaths.LogDirectoryPath}/xl-{name}.log",
-            XenLogKind.DeviceModel => $"{XenPaths.LogDirectoryPath}/qemu-dm-{name}.log",
-            _ => $"{XenPaths.LogDirectoryPath}/console/guest-{name}.log",
+            XenLogKind.Xl => $"{directory}/xl-{name}.log",
+            XenLogKind.DeviceModel => $"{directory}/qemu-dm-{name}.log",
+            _ => $"{directory}/console/guest-{name}.log",
         };
     }
 
@@ -60,10 +63,7 @@ public sealed class XenLogReader
         }
 
         var path = PathOf(kind, name)!;
-        var script = tail is { } t
-            ? ShellScript.Of($"if [ -f {path} ]; then exec tail -n {t} -- {path}; else exit {MissingExitCode}; fi")
-            : ShellScript.Of($"if [ -f {path} ]; then exec cat -- {path}; else exit {MissingExitCode}; fi");
-        var file = await _host.RunScriptAsync(script, Options(TimeSpan.FromSeconds(60)), cancellationToken).ConfigureAwait(false);
+        var file = await _host.RunScriptAsync(ReadScript(path, tail), Options(TimeSpan.FromSeconds(60)), cancellationToken).ConfigureAwait(false);
         if (file.ExitCode == MissingExitCode) throw NotFound(kind, name!, path);
         if (file.ExitCode != 0)
         {
@@ -106,12 +106,7 @@ public sealed class XenLogReader
                 // Stopping kills the local ssh; the remote tail would only notice at its next write, which may never
                 // come. So the remote shell writes an empty line every few seconds: once the connection is gone that
                 // write fails and the shell stops tail. (Empty lines are not log lines: they are skipped above.)
-                var script = ShellScript.Of($"tail -n {lines} -F -- {path} </dev/null & t=$!")
-                    .Line($"trap 'kill $t 2>/dev/null; exit 0' HUP PIPE TERM INT")
-                    .Line($"while kill -0 $t 2>/dev/null; do sleep 3; printf '\\n' || break; done")
-                    .Line($"kill $t 2>/dev/null")
-                    .Line($"wait $t 2>/dev/null");
-                result = await _host.RunScriptAsync(script, options, cancellationToken).ConfigureAwait(false);
+                result = await _host.RunScriptAsync(FollowScript(path, lines), options, cancellationToken).ConfigureAwait(false);
             }
             if (result.ExitCode != 0 && !cancellationToken.IsCancellationRequested)
             {
@@ -163,17 +158,7 @@ public sealed class XenLogReader
     {
         try
         {
-            ValidateName(name);
-            var files = new[] { PathOf(XenLogKind.Xl, name)!, PathOf(XenLogKind.DeviceModel, name)!, PathOf(XenLogKind.Console, name)!, XenPaths.LogDirectoryPath + "/xen-hotplug.log" };
-            var sb = new ShellScript();
-            foreach (var file in files)
-            {
-                // Each line is prefixed with the file's name by the shell itself (never spliced into a sed program).
-                var label = file.Substring(file.LastIndexOf('/') + 1) + ": ";
-                sb.Line($"if [ -f {file} ] && [ -n \"$(find {file} -mmin -{minutes} 2>/dev/null)\" ]; then tail -n {lines} -- {file} | while IFS= read -r l || [ -n \"$l\" ]; do printf '%s%s\\n' {label} \"$l\"; done; fi");
-            }
-            sb.Line($"exit 0");
-            var result = await _host.RunScriptAsync(sb, Options(TimeSpan.FromSeconds(30)), cancellationToken).ConfigureAwait(false);
+            var result = await _host.RunScriptAsync(RecentLinesScript(XenPaths.LogDirectoryPath, name, lines, minutes), Options(TimeSpan.FromSeconds(30)), cancellationToken).ConfigureAwait(false);
             return result.StandardOutput.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToList();
         }
         catch (Exception ex) when (ex is XenException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -181,6 +166,35 @@ public sealed class XenLogReader
             _output.WriteDebug($"Could not read the logs of {name} on {_host.ComputerName}: {ex.Message}");
             return Array.Empty<string>();
         }
+    }
+
+    /// <summary>The whole file, or its last lines; exit code 3 when it does not exist.</summary>
+    internal static ShellScript ReadScript(string path, int? tail) => tail is { } t
+        ? ShellScript.Of($"if [ -f {path} ]; then exec tail -n {t} -- {path}; else exit {MissingExitCode}; fi")
+        : ShellScript.Of($"if [ -f {path} ]; then exec cat -- {path}; else exit {MissingExitCode}; fi");
+
+    /// <summary>tail -F on a remote host, stopped when the connection is gone (see <see cref="FollowAsync"/>).</summary>
+    internal static ShellScript FollowScript(string path, string lines) =>
+        ShellScript.Of($"tail -n {lines} -F -- {path} </dev/null & t=$!")
+            .Line($"trap 'kill $t 2>/dev/null; exit 0' HUP PIPE TERM INT")
+            .Line($"while kill -0 $t 2>/dev/null; do sleep 3; printf '\\n' || break; done")
+            .Line($"kill $t 2>/dev/null")
+            .Line($"wait $t 2>/dev/null");
+
+    /// <summary>The last lines of each log of <paramref name="name"/> written in the last minutes, each prefixed with
+    /// its file's name.</summary>
+    internal static ShellScript RecentLinesScript(string directory, string name, int lines, int minutes)
+    {
+        ValidateName(name);
+        var files = new[] { PathIn(directory, XenLogKind.Xl, name)!, PathIn(directory, XenLogKind.DeviceModel, name)!, PathIn(directory, XenLogKind.Console, name)!, directory + "/xen-hotplug.log" };
+        var sb = new ShellScript();
+        foreach (var file in files)
+        {
+            // Each line is prefixed with the file's name by the shell itself (never spliced into a sed program).
+            var label = file.Substring(file.LastIndexOf('/') + 1) + ": ";
+            sb.Line($"if [ -f {file} ] && [ -n \"$(find {file} -mmin -{minutes} 2>/dev/null)\" ]; then tail -n {lines} -- {file} | while IFS= read -r l || [ -n \"$l\" ]; do printf '%s%s\\n' {label} \"$l\"; done; fi");
+        }
+        return sb.Line($"exit 0");
     }
 
     private static XenException NotFound(XenLogKind kind, string name, string path) => new("XenLogNotFound", XenErrorKind.ObjectNotFound,

@@ -87,9 +87,12 @@ public sealed class XenMigrationPlan
 
     /// <summary>The command run on the source, for Verbose and -WhatIf.</summary>
     public string CommandText => Request.Live
-        ? ShellQuoting.Join(new[] { "xl", "migrate", "-s", SshCommandText, Request.Domain.Id.ToString(CultureInfo.InvariantCulture), Address.Host })
+        ? Describe(new[] { "xl", "migrate", "-s", SshCommandText, Request.Domain.Id.ToString(CultureInfo.InvariantCulture), Address.Host })
         : $"xl save -p {Request.Domain.Id.ToString(CultureInfo.InvariantCulture)} /dev/stdout | {SshCommandText} {Address.Host} xl restore{(WasRunning ? string.Empty : " -p")} /dev/stdin; " +
           $"then, by what {Address.Host} lists: xl destroy {Request.Domain.Id.ToString(CultureInfo.InvariantCulture)} (it runs there) or xl unpause (it does not)";
+
+    /// <summary>A command line for display (Verbose, -WhatIf).</summary>
+    private static string Describe(IEnumerable<string> words) => ShellQuoting.Join(words);
 }
 
 /// <summary>Where a migration is: a phase (with a rough percentage) and the last line xl wrote.</summary>
@@ -270,10 +273,7 @@ public sealed class XenMigrator
     {
         var src = _source.Host.ComputerName;
         var dst = _destination.Host.ComputerName;
-        var words = plan.SshCommand.Concat(new[] { plan.Address.Host, "xl", "info", "host" });
-        // ssh's own failures exit with 255, which the transport to the source would take for its own: report 254.
-        var script = ShellScript.Of($"{ShellScript.Words(words)} </dev/null").Line($"rc=$?").Line($"[ $rc -eq 255 ] && exit 254").Line($"exit $rc");
-        var result = await _source.Host.RunScriptAsync(script, new HostRunOptions
+        var result = await _source.Host.RunScriptAsync(CheckFromSourceScript(plan), new HostRunOptions
         {
             Timeout = TimeSpan.FromSeconds(90),
             OnCommandLine = line => Output.WriteVerbose("Running: " + line),
@@ -297,14 +297,7 @@ public sealed class XenMigrator
     private async Task<List<string>> MissingPathsAsync(IXenHost host, IReadOnlyList<string> paths, CancellationToken ct)
     {
         if (paths.Count == 0) return new List<string>();
-        var sb = new ShellScript();
-        foreach (var path in paths)
-        {
-            HostFileSystem.ValidatePath(path);
-            sb.Line($"[ -e {path} ] || printf '%s\\n' {path}");
-        }
-        sb.Line($"exit 0");
-        var result = await host.RunScriptAsync(sb, new HostRunOptions
+        var result = await host.RunScriptAsync(MissingPathsScript(paths), new HostRunOptions
         {
             Timeout = TimeSpan.FromSeconds(60),
             OnCommandLine = line => Output.WriteDebug("Running: " + line),
@@ -442,6 +435,26 @@ public sealed class XenMigrator
                 $"'{name}' may be paused on '{src}'. Check both hosts (Get-XenDomain -ComputerName {src}, {_destination.Host.ComputerName}) before resuming anything: never run both copies.");
         }
         return await ForgetIfDoneAsync(plan, status, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>From the source, the ssh command xl will use, running xl info host on the destination (exit code 254
+    /// for ssh's own failures: 255 would be taken for the transport's).</summary>
+    internal static ShellScript CheckFromSourceScript(XenMigrationPlan plan)
+    {
+        var words = plan.SshCommand.Concat(new[] { plan.Address.Host, "xl", "info", "host" });
+        return ShellScript.Of($"{ShellScript.Words(words)} </dev/null").Line($"rc=$?").Line($"[ $rc -eq 255 ] && exit 254").Line($"exit $rc");
+    }
+
+    /// <summary>Prints each path that does not exist, one a line.</summary>
+    internal static ShellScript MissingPathsScript(IReadOnlyList<string> paths)
+    {
+        var sb = new ShellScript();
+        foreach (var path in paths)
+        {
+            HostFileSystem.ValidatePath(path);
+            sb.Line($"[ -e {path} ] || printf '%s\\n' {path}");
+        }
+        return sb.Line($"exit 0");
     }
 
     /// <summary>The status lines the script wrote on standard error ("xenps-move: ..."), as a status file.</summary>
@@ -582,7 +595,7 @@ public sealed class XenMigrator
             .Append(StatusFolderLines(plan))
             .Line($"mkdir -p -- \"$xenps_sd\" 2>/dev/null")
             .Line($"if [ -L \"$xenps_sd\" ] || [ ! -d \"$xenps_sd\" ] || [ ! -O \"$xenps_sd\" ] || ! chmod 700 -- \"$xenps_sd\"; then")
-            .Line($"  echo \"xenps: the status folder $xenps_sd on this host is not a private directory of this user (a symbolic link, not a directory, or someone else's)\" >&2; exit {StatusFolderExit}")
+            .Line($"  printf 'xenps: the status folder %s on this host is not a private directory of this user (a symbolic link, not a directory, or someone else'\\''s)\\n' \"$xenps_sd\" >&2; exit {StatusFolderExit}")
             .Line($"fi")
             .Line($"xenps_sf=\"$xenps_sd/move-\"{id}\".status\"; export xenps_sf")
             .Line($"if [ -f \"$xenps_sf\" ] && ! grep -q '^end ' \"$xenps_sf\"; then")

@@ -48,7 +48,7 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
     {
         var fs = new HostFileSystem(xl.Host, Output);
         var path = Path.TrimEnd('/').Length == 0 ? "/" : Path;
-        if (Path.EndsWith("/", StringComparison.Ordinal) || Await(IsDirectoryAsync(xl, path)))
+        if (Path.EndsWith("/", StringComparison.Ordinal) || Await(fs.IsDirectoryAsync(path, CancelToken)))
             path = path.TrimEnd('/') + "/" + domain.Name + ".save";
         if (Await(fs.ExistsAsync(path, CancelToken)) && !Force)
         {
@@ -82,7 +82,7 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
             ComputerName = xl.Host.ComputerName,
             Name = domain.Name,
             Path = path,
-            SizeBytes = Await(SizeAsync(xl, path)),
+            SizeBytes = Await(fs.FileSizeAsync(path, CancelToken)),
             SavedAt = started,
             KeptRunning = KeepRunning,
         });
@@ -106,17 +106,5 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
         {
             return $"Its state could not be read ({ex.Message.Split('\n')[0]}): check it with Get-XenDomain.";
         }
-    }
-
-    private async System.Threading.Tasks.Task<bool> IsDirectoryAsync(XlClient xl, string path)
-    {
-        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"[ -d {path} ]"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
-        return r.ExitCode == 0;
-    }
-
-    private async System.Threading.Tasks.Task<long?> SizeAsync(XlClient xl, string path)
-    {
-        var r = await xl.Host.RunScriptAsync(ShellScript.Of($"wc -c < {path}"), new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, CancelToken).ConfigureAwait(false);
-        return r.ExitCode == 0 && long.TryParse(r.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
     }
 }
