@@ -216,6 +216,104 @@ public sealed class MultiHostTests : LabTest
         Lab.CleanGuests(A);
     }
 
+    /// <summary>"running", "paused", "other" (shut down, suspended, dying) or "none", from raw xl list.</summary>
+    private string Condition(string host, string name)
+    {
+        if (!Listed(host, name)) return "none";
+        var state = StateOf(host, name);
+        return state.Length < 6 ? "other" : state[3] != '-' || state[5] != '-' ? "other" : state[2] == 'p' ? "paused" : "running";
+    }
+
+    /// <summary>Starts a script in the test's runspace without waiting for it.</summary>
+    private (PowerShell Shell, IAsyncResult Run) Start(string script)
+    {
+        var ps = PowerShell.Create();
+        ps.Runspace = Engine.Runspace;
+        ps.AddScript(script);
+        return (ps, ps.BeginInvoke());
+    }
+
+    [Fact]
+    public void ASaveStoppedByItsTimeLimitStopsXlSaveOnTheHostAndSaysWhereTheGuestIs()
+    {
+        Lab.CleanGuests(A);
+        CreateBooted(A, "/etc/xen/test/guest1.cfg", "guest1");
+        Lab.SshOk(A, "rm -f /root/guest1-stopped.save");
+        var r = Run($"Save-XenDomain guest1 -ComputerName {A} -Path /root/guest1-stopped.save -TimeoutSec 3 -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        _log.WriteLine(e.Exception.Message);
+        Assert.Equal("XenSaveTimeout,XenPS.Commands.SaveXenDomainCommand", e.FullyQualifiedErrorId);
+        // xl save is stopped on the host too (through its save helper: xl then resumes the guest itself).
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(A, "pgrep -f 'xl [s]ave'").ExitCode != 0, 60), "xl save still runs on " + A);
+        var now = Condition(A, "guest1");
+        _log.WriteLine($"guest1 on {A} after the stopped save: {now} ({StateOf(A, "guest1")})");
+        Assert.Equal("running", now);
+        Assert.Contains($"'guest1' still runs on '{A}'", e.Exception.Message, StringComparison.Ordinal);
+        Lab.SshOk(A, "rm -f /root/guest1-stopped.save");
+        Lab.CleanGuests(A);
+    }
+
+    [Fact]
+    public void AMoveWhoseTransferIsCutLeavesOneInstanceAndASecondMoveConverges()
+    {
+        CleanBoth();
+        CreateBooted(A, "/etc/xen/test/guest1.cfg", "guest1");
+        var (ps, run) = Start($"Move-XenDomain guest1 -ComputerName {A} -Destination {B} -TimeoutSec 900 -Confirm:$false");
+        using (ps)
+        {
+            // The transfer runs: xl restore on B reads the stream. Then the ssh on A that carries it is killed.
+            Assert.True(LabFixture.WaitFor(() => Lab.Ssh(B, "pgrep -f 'xl [r]estore'").ExitCode == 0, 240), "the transfer never started");
+            Thread.Sleep(3000);
+            Lab.SshOk(A, "pkill -KILL -f 'xl [r]estore /dev/stdin'");
+            Assert.True(run.AsyncWaitHandle.WaitOne(TimeSpan.FromMinutes(8)), "Move-XenDomain did not end");
+            var e = Assert.Single(ps.Streams.Error);
+            _log.WriteLine(e.FullyQualifiedErrorId + ": " + e.Exception.Message);
+            Assert.StartsWith("XenMigration", e.FullyQualifiedErrorId, StringComparison.Ordinal);
+        }
+        var status = Lab.Ssh(A, "cat /var/run/xenps/move-*.status 2>/dev/null").Stdout;
+        _log.WriteLine(status);
+        // Never two: at most one copy runs; here the source, since B did not keep the cut stream.
+        var (onA, onB) = (Condition(A, "guest1"), Condition(B, "guest1"));
+        _log.WriteLine($"after the cut: {A} {onA}, {B} {onB}");
+        Assert.False(onA == "running" && onB == "running", "guest1 runs on both hosts");
+        Assert.Equal(("running", "none"), (onA, onB));
+
+        // The second move goes through.
+        var r = RunOk($"Move-XenDomain guest1 -ComputerName {A} -Destination {B} -Wait -TimeoutSec 900 -Confirm:$false");
+        Assert.Equal(B, (string)Prop(Assert.Single(r.Output), "ComputerName")!);
+        Assert.Equal(("none", "running"), (Condition(A, "guest1"), Condition(B, "guest1")));
+        Assert.NotEqual(0, Lab.Ssh(A, "ls /var/run/xenps/move-*.status").ExitCode);
+        Lab.CleanGuests(B);
+    }
+
+    [Fact]
+    public void CancellingALiveMigrationLeavesThePvhGuestRunningOnTheSourceOnly()
+    {
+        CleanBoth();
+        CreateBooted(A, "/etc/xen/test/pvh1.cfg", "pvh1");
+        var (ps, run) = Start($"Move-XenDomain pvh1 -ComputerName {A} -Destination {B} -Live -TimeoutSec 900 -Confirm:$false");
+        using (ps)
+        {
+            // Memory is being copied: B has the incoming domain.
+            Assert.True(LabFixture.WaitFor(() => Listed(B, "pvh1--incoming"), 240), "the migration never started");
+            Thread.Sleep(10000);
+            ps.Stop();
+            Assert.True(run.IsCompleted);
+        }
+        // The host's supervisor stopped xl migrate through its ssh transport: xl resumes the guest at the sender, and
+        // the receiver destroys its incoming copy.
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(A, "pgrep -f 'xl [m]igrate'").ExitCode != 0, 90), "xl migrate still runs on " + A);
+        Assert.True(LabFixture.WaitFor(() => !Listed(B, "pvh1--incoming") && !Listed(B, "pvh1"), 120), $"{B} still lists pvh1");
+        var onA = Condition(A, "pvh1");
+        _log.WriteLine($"pvh1 on {A} after the cancelled migration: {onA} ({StateOf(A, "pvh1")}); xl's log:\n" + Lab.Ssh(A, "tail -n 5 /var/log/xen/xl-pvh1.log").Stdout);
+        Assert.Equal("running", onA);
+        var t1 = double.Parse(Lab.SshOk(A, "xl list pvh1 | awk 'NR==2 {print $6}'").Trim(), CultureInfo.InvariantCulture);
+        Thread.Sleep(5000);
+        var t2 = double.Parse(Lab.SshOk(A, "xl list pvh1 | awk 'NR==2 {print $6}'").Trim(), CultureInfo.InvariantCulture);
+        Assert.True(t2 > t1, $"pvh1 does not run on {A} (CPU time {t1} then {t2})");
+        Lab.CleanGuests(A);
+    }
+
     [Fact]
     public void GetXenLogReadsAndFollowsARealGuestsLogs()
     {

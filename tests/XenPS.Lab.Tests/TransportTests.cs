@@ -97,6 +97,51 @@ public sealed class TransportTests : LabTest
         Assert.Equal("", Lab.SshOk(H, "ls -a '/root/fs test' | grep '\\.xenps\\.' || true").Trim());
     }
 
+    /// <summary>Runs "sleep SECONDS" through the transport (a script, or a single program), cancels the token after
+    /// <paramref name="cancelAfterMs"/>, and returns what the call ended with.</summary>
+    private string RunAndCancel(bool supervised, bool script, int seconds, int cancelAfterMs) =>
+        (string)Eval(NewHost +
+            "$o = [XenPS.Core.Hosts.HostRunOptions]::new(); $o.Supervised = $" + (supervised ? "true" : "false") + "; $o.Timeout = [TimeSpan]::FromSeconds(120);" +
+            "$cts = [System.Threading.CancellationTokenSource]::new(); $cts.CancelAfter(" + cancelAfterMs + ");" +
+            (script
+                ? "$s = [XenPS.Core.Execution.ShellScript]::Of([System.Runtime.CompilerServices.FormattableStringFactory]::Create('sleep " + seconds + "', [object[]]@()));" +
+                  "$t = $h.RunScriptAsync($s, $o, $cts.Token);"
+                : "$t = $h.RunAsync('sleep', [string[]]@('" + seconds + "'), $o, $cts.Token);") +
+            "try { $null = $t.GetAwaiter().GetResult(); 'finished' } catch { $_.Exception.GetType().Name }");
+
+    private bool RemoteSleepRuns(int seconds) => Lab.Ssh(H, $"pgrep -f '^sleep {seconds}$'").ExitCode == 0;
+
+    [Fact]
+    public void CancellingASupervisedRunStopsTheRemoteProgramWithinSeconds()
+    {
+        Lab.Ssh(H, "pkill -f '^sleep 31[0-9]$'");
+        // The hole, on real sshd: without supervision the remote program outlives the cancellation (no terminal, no
+        // SIGHUP; sshd keeps it running).
+        Assert.Contains("Cancel", RunAndCancel(supervised: false, script: true, 317, 5000), StringComparison.Ordinal);
+        Thread.Sleep(5000);
+        Assert.True(RemoteSleepRuns(317), "expected the unsupervised remote sleep to go on");
+        Lab.Ssh(H, "pkill -f '^sleep 317$'");
+
+        // Supervised (a script, and a single program): the remote work is stopped within a few seconds.
+        foreach (var (script, seconds) in new[] { (true, 318), (false, 319) })
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Contains("Cancel", RunAndCancel(supervised: true, script, seconds, 5000), StringComparison.Ordinal);
+            Assert.True(LabFixture.WaitFor(() => !RemoteSleepRuns(seconds), 15), $"the remote sleep {seconds} still runs after the cancellation");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(40), $"took {watch.Elapsed}");
+        }
+    }
+
+    [Fact]
+    public void TheSupervisedRunGivesBackExitCodeAndOutputAndLeavesNoHelperBehind()
+    {
+        var result = Eval(NewHost + "$o = [XenPS.Core.Hosts.HostRunOptions]::new(); $o.Supervised = $true;" +
+                          "$h.RunAsync('sh', [string[]]@('-c', 'echo out; echo err >&2; exit 7'), $o, " + None + ").GetAwaiter().GetResult()");
+        Assert.Equal((7, "out\n", "err\n"), ((int)result.ExitCode, (string)result.StandardOutput, (string)result.StandardError));
+        // The lifeline's cat does not outlive the run (nothing else on the Dom0 runs cat).
+        Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "pgrep -x cat").ExitCode != 0, 10), Lab.Ssh(H, "ps -ef").Stdout);
+    }
+
     [Fact]
     public void RemoteFilesKeepTheirBytesAndAConcurrentEditIsRefused()
     {

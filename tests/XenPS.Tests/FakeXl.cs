@@ -33,6 +33,7 @@ public sealed class FakeXl : IDisposable
     private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
     private int _files;
     private readonly Dictionary<string, string> _sleeps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _streams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(string Arguments, string BasePath)>> _then = new(StringComparer.Ordinal);
 
     /// <summary>After a call with <paramref name="arguments"/>, later calls with <paramref name="thenArguments"/> replay
@@ -72,9 +73,15 @@ public sealed class FakeXl : IDisposable
     }
 
     /// <summary>A deterministic UUID for a domain name (all zeros for Domain-0, as xl shows it).</summary>
-    public static Guid UuidOf(string name) => name == "Domain-0"
-        ? Guid.Empty
-        : new Guid(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(name)));
+    public static Guid UuidOf(string name)
+    {
+        if (name == "Domain-0") return Guid.Empty;
+        // During a move xl renames the guest (NAME--migratedaway on the source, NAME--incoming on the destination)
+        // and keeps its UUID.
+        foreach (var suffix in new[] { "--migratedaway", "--incoming" })
+            if (name.EndsWith(suffix, StringComparison.Ordinal)) name = name[..^suffix.Length];
+        return new Guid(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(name)));
+    }
 
     private static readonly System.Text.RegularExpressions.Regex Row = new(
         @"^(?<name>.*\S)\s+\d+\s+\d+\s+\d+\s+[r-][b-][p-][s-][-rscwS?][d-]\s+\d+\.\d\s*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
@@ -140,6 +147,28 @@ public sealed class FakeXl : IDisposable
     public FakeXl Sleep(string arguments, int seconds)
     {
         _sleeps[arguments] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Write();
+        return this;
+    }
+
+    /// <summary>Makes these arguments behave like xl save writing its stream: a chunk on standard output every 0.1 s for
+    /// <paramref name="seconds"/> s (then exit 0); when the reader is gone (the write fails: SIGPIPE ignored, as the move
+    /// script does) it says "Failed to save domain, resuming domain" and exits 1, as xl does. Its pid goes to stream.pid.</summary>
+    public FakeXl Stream(string arguments, int seconds)
+    {
+        _streams[arguments] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Write();
+        return this;
+    }
+
+    private readonly HashSet<string> _transports = new(StringComparer.Ordinal);
+
+    /// <summary>Makes these arguments behave like xl migrate waiting on its ssh transport (a child process): when that
+    /// child is killed, it says what xl says when its transport breaks before the final handshake ("Migration failed,
+    /// resuming at sender.") and exits 1. The transport's pid goes to transport.pid, xl's own to sleep.pid.</summary>
+    public FakeXl Transport(string arguments)
+    {
+        _transports.Add(arguments);
         Write();
         return this;
     }
@@ -218,6 +247,9 @@ public sealed class FakeXl : IDisposable
         }
     }
 
+    /// <summary>Text for inside a single-quoted sh word (and a case pattern: * ? [ are quoted there too).</summary>
+    private static string Sq(string text) => text.Replace("'", "'\\''", StringComparison.Ordinal);
+
     private void Write()
     {
         var sb = new StringBuilder();
@@ -233,7 +265,7 @@ public sealed class FakeXl : IDisposable
         sb.Append("hk=$(printf '%s|%s' \"$h\" \"$*\" | tr -c 'A-Za-z0-9' '_')\n");
         foreach (var (trigger, thens) in _hostThen)
         {
-            sb.Append("if [ \"$h|$*\" = '").Append(trigger).Append("' ]; then mkdir -p \"$d/override\"");
+            sb.Append("if [ \"$h|$*\" = '").Append(Sq(trigger)).Append("' ]; then mkdir -p \"$d/override\"");
             foreach (var (thenKey, basePath) in thens) sb.Append("; printf '%s' '").Append(basePath).Append("' > \"$d/override/").Append(thenKey).Append('"');
             sb.Append("; fi\n");
         }
@@ -242,22 +274,32 @@ public sealed class FakeXl : IDisposable
         sb.Append("if [ -f \"$d/override/$k\" ]; then b=$(cat \"$d/override/$k\"); cat \"$b.stdout\"; cat \"$b.stderr\" >&2; exit $(cat \"$b.rc\"); fi\n");
         foreach (var (args, thens) in _then)
         {
-            sb.Append("if [ \"$*\" = '").Append(args).Append("' ]; then mkdir -p \"$d/override\"");
+            sb.Append("if [ \"$*\" = '").Append(Sq(args)).Append("' ]; then mkdir -p \"$d/override\"");
             foreach (var (thenArgs, basePath) in thens) sb.Append("; printf '%s' '").Append(basePath).Append("' > \"$d/override/").Append(Key(thenArgs)).Append('"');
             sb.Append("; fi\n");
         }
         sb.Append("b=''\ncase \"$h|$*\" in\n");
-        foreach (var (key, basePath) in _hostMap) sb.Append("  '").Append(key).Append("') b='").Append(basePath).Append("' ;;\n");
+        foreach (var (key, basePath) in _hostMap) sb.Append("  '").Append(Sq(key)).Append("') b='").Append(basePath).Append("' ;;\n");
         sb.Append("esac\n");
         sb.Append("if [ -n \"$b\" ]; then cat \"$b.stdout\"; cat \"$b.stderr\" >&2; exit $(cat \"$b.rc\"); fi\n");
         sb.Append("case \"$*\" in\n");
+        foreach (var (args, seconds) in _streams)
+        {
+            sb.Append("  '").Append(Sq(args)).Append("') echo $$ > '").Append(Directory).Append("/stream.pid'; n=0; ")
+              .Append("while [ $n -lt ").Append(seconds).Append("0 ]; do printf 'xenps-fake-stream-chunk\\n' || { echo 'Failed to save domain, resuming domain' >&2; exit 1; }; sleep 0.1; n=$((n + 1)); done; exit 0 ;;\n");
+        }
+        foreach (var args in _transports)
+        {
+            sb.Append("  '").Append(Sq(args)).Append("') echo $$ > '").Append(Directory).Append("/sleep.pid'; sleep 300 & echo $! > '").Append(Directory).Append("/transport.pid'; ")
+              .Append("wait $!; echo 'migration sender: libxl_domain_suspend failed (rc=-3)' >&2; echo 'Migration failed, resuming at sender.' >&2; exit 1 ;;\n");
+        }
         foreach (var (args, seconds) in _sleeps)
         {
-            sb.Append("  '").Append(args).Append("') echo $$ > '").Append(Directory).Append("/sleep.pid'; exec sleep ").Append(seconds).Append(" ;;\n");
+            sb.Append("  '").Append(Sq(args)).Append("') echo $$ > '").Append(Directory).Append("/sleep.pid'; exec sleep ").Append(seconds).Append(" ;;\n");
         }
         foreach (var (args, basePath) in _map)
         {
-            sb.Append("  '").Append(args).Append("') b='").Append(basePath).Append("' ;;\n");
+            sb.Append("  '").Append(Sq(args)).Append("') b='").Append(basePath).Append("' ;;\n");
         }
         sb.Append("  *) echo \"fake xl: no capture for: $*\" >&2; exit 99 ;;\n");
         sb.Append("esac\n");

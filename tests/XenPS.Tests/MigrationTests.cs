@@ -13,7 +13,11 @@ namespace XenPS.Tests;
 /// </summary>
 public sealed class MigrationTests : EngineTest
 {
-    private const string Migrate = "migrate -s ssh -o BatchMode=yes 1 dst";
+    /// <summary>xl migrate as XenPS runs it: by domain id, the ssh command quoted for the sh -c that xl runs it with.</summary>
+    private const string SshWords = "ssh -o 'BatchMode=yes' -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4'";
+    private const string Migrate = "migrate -s " + SshWords + " 1 dst";
+    private const string Save = "save -p 1 /dev/stdout";
+    private const string Restore = "restore /dev/stdin";
     private readonly string _tmp;
 
     public MigrationTests()
@@ -26,6 +30,9 @@ public sealed class MigrationTests : EngineTest
         Environment.SetEnvironmentVariable("XENPS_SSH_CONFIG", null);
         _tmp = Directory.CreateTempSubdirectory("xenps-migration-").FullName;
         Environment.SetEnvironmentVariable("XENPS_XEN_LOG_DIR", _tmp);
+        Environment.SetEnvironmentVariable("XENPS_MOVE_STATUS_DIR", Path.Combine(_tmp, "status"));
+        // The source waits this long for a copy on dst that is neither running nor gone (here: one more look, 5 s later).
+        Environment.SetEnvironmentVariable("XENPS_MOVE_SETTLE_SEC", "5");
 
         Xl.MapTextOn("src", "list", List(("guest1", 1, "-b----")))
           .MapOn("src", "list -l", "xl-list-l-guest1")
@@ -36,8 +43,19 @@ public sealed class MigrationTests : EngineTest
 
     protected override void Cleanup()
     {
+        // A fake xl left sleeping by a detached stand-in ssh (nothing kills it there, as nothing would under sshd).
+        foreach (var file in new[] { "sleep.pid", "stream.pid" }.Select(f => Path.Combine(Xl.Directory, f)).Where(File.Exists))
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(int.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture)).Kill();
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is InvalidOperationException || ex is FormatException)
+            {
+            }
+        }
         Run("Get-XenHostSession | Disconnect-XenHost");
-        foreach (var v in new[] { "XENPS_SSH_CONTROL_DIR", "XENPS_XEN_LOG_DIR", "XENPS_FAKE_SSH_DOWN" }) Environment.SetEnvironmentVariable(v, null);
+        foreach (var v in new[] { "XENPS_SSH_CONTROL_DIR", "XENPS_XEN_LOG_DIR", "XENPS_FAKE_SSH_DOWN", "XENPS_MOVE_STATUS_DIR", "XENPS_FAKE_SSH_DETACH", "XENPS_MOVE_SETTLE_SEC" }) Environment.SetEnvironmentVariable(v, null);
         Directory.Delete(_tmp, recursive: true);
     }
 
@@ -81,38 +99,208 @@ public sealed class MigrationTests : EngineTest
         Assert.Contains("migration sender: Target has acknowledged transfer.", r.Verbose);
     }
 
-    [Fact]
-    public void WithoutLiveTheGuestIsSavedPausedIntoXlRestoreAndOnlyThenDestroyed()
+    private string StatusFile => Path.Combine(_tmp, "status", "move-1.status");
+
+    /// <summary>After xl restore on dst, dst lists the guest running; after xl destroy 1 on src, src no longer lists it.</summary>
+    private void ArrivesOnDst()
     {
-        Xl.MapTextOn("src", "save -p 1 /dev/stdout", "STREAM", "Saving to /dev/stdout new xl format (info 0x3/0x0/853)\nxc: info: Saving domain 2, type x86 PV\n")
-          .MapTextOn("dst", "restore /dev/stdin", "", "Loading new save file /dev/stdin (new xl fmt info 0x3/0x0/853)\nxc: progress: Frames: 16384/32768   50%\nxc: info: Restore successful\n")
-          .MapTextOn("src", "destroy 1", "");
-        Moves("destroy 1");
-        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Wait -Verbose -Confirm:$false");
-        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
-        Assert.Equal("dst", (string)Prop(Assert.Single(r.Output), "ComputerName")!);
-        var calls = Xl.HostCalls.ToList();
-        Assert.True(calls.IndexOf("src|save -p 1 /dev/stdout") < calls.IndexOf("src|destroy 1"));
-        Assert.True(calls.IndexOf("dst|restore /dev/stdin") < calls.IndexOf("src|destroy 1"));
-        Assert.DoesNotContain(calls, c => c.Contains("migrate", StringComparison.Ordinal));
-        // Every line of xl goes to Verbose; the progress bar shows the latest one when it is redrawn.
-        Assert.Contains("xc: progress: Frames: 16384/32768   50%", r.Verbose);
-        Assert.Contains(r.Progress, p => p.Activity == "Moving guest1 from src to dst" && p.PercentComplete >= 50);
+        Xl.AfterTextOn("dst", Restore, "dst", "list", List(("guest1", 3, "-b----")))
+          .AfterTextOn("src", "destroy 1", "src", "list", List());
+    }
+
+    /// <summary>xl save -p replays a stream; afterwards the source lists the guest paused, as xl leaves it.</summary>
+    private void SavesPaused(int exitCode = 0)
+    {
+        Xl.MapTextOn("src", Save, "STREAM", "Saving to /dev/stdout new xl format (info 0x3/0x0/853)\nxc: info: Saving domain 2, type x86 PV\n", exitCode)
+          .AfterTextOn("src", Save, "src", "list", List(("guest1", 1, "--p---")));
     }
 
     [Fact]
-    public void AFailedRestoreResumesTheGuestAtTheSource()
+    public void WithoutLiveTheGuestIsSavedPausedIntoXlRestoreAndOnlyThenDestroyed()
     {
-        Xl.MapTextOn("src", "save -p 1 /dev/stdout", "STREAM", "Saving to /dev/stdout\n")
-          .MapTextOn("dst", "restore /dev/stdin", "", "xc: error: Failed to read Record Header from stream (0 = Success): Internal error\n", 1)
+        SavesPaused();
+        Xl.MapTextOn("dst", Restore, "", "Loading new save file /dev/stdin (new xl fmt info 0x3/0x0/853)\nxc: progress: Frames: 16384/32768   50%\nxc: info: Restore successful\n")
+          .MapTextOn("src", "destroy 1", "");
+        ArrivesOnDst();
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Wait -Verbose -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        Assert.Empty(r.Warnings);
+        Assert.Equal("dst", (string)Prop(Assert.Single(r.Output), "ComputerName")!);
+        var calls = Xl.HostCalls.ToList();
+        // Acted on by id; destroyed only after the destination listed it running.
+        Assert.True(calls.IndexOf("src|" + Save) < calls.IndexOf("src|destroy 1"));
+        Assert.True(calls.IndexOf("dst|" + Restore) < calls.LastIndexOf("dst|list"));
+        Assert.True(calls.IndexOf("dst|list", calls.IndexOf("dst|" + Restore)) < calls.IndexOf("src|destroy 1"));
+        Assert.DoesNotContain(calls, c => c.Contains("migrate", StringComparison.Ordinal) || c.Contains("unpause", StringComparison.Ordinal));
+        // Every line of xl goes to Verbose; the progress bar shows the latest one when it is redrawn.
+        Assert.Contains("xc: progress: Frames: 16384/32768   50%", r.Verbose);
+        Assert.Contains("xenps-move: end destroyed-source", r.Verbose);
+        Assert.Contains(r.Progress, p => p.Activity == "Moving guest1 from src to dst" && p.PercentComplete >= 50);
+        // A move that ended well leaves no status file behind.
+        Assert.False(File.Exists(StatusFile));
+    }
+
+    [Fact]
+    public void AFailedRestoreResumesTheGuestAtTheSourceOnlyOnceTheDestinationListsNothing()
+    {
+        SavesPaused();
+        Xl.MapTextOn("dst", Restore, "", "xc: error: Failed to read Record Header from stream (0 = Success): Internal error\n", 1)
           .MapTextOn("src", "unpause 1", "");
         var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
         var e = Assert.Single(r.Errors);
         Assert.Equal("XenMigrationFailed,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
-        Assert.Contains("src|unpause 1", Xl.HostCalls);
-        Assert.DoesNotContain("src|destroy 1", Xl.HostCalls);
-        Assert.Contains("Failed to read Record Header", e.Exception.Message, StringComparison.Ordinal);
-        Assert.Contains("'guest1' still runs on 'src'", e.Exception.Message, StringComparison.Ordinal);
+        var calls = Xl.HostCalls.ToList();
+        Assert.Contains("src|unpause 1", calls);
+        Assert.True(calls.IndexOf("dst|list", calls.IndexOf("dst|" + Restore)) < calls.IndexOf("src|unpause 1"), "the source was resumed before the destination was asked");
+        Assert.DoesNotContain("src|destroy 1", calls);
+        Assert.Contains("xl restore exit code 1", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'dst' does not list 'guest1', so 'guest1' runs on 'src' again", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SshFailingAfterTheDestinationRestoredTheGuestNeverResumesTheSource()
+    {
+        // The restore ran to its end on dst, but the connection broke before its exit code came back (ssh: 255).
+        SavesPaused();
+        Xl.MapTextOn("dst", Restore, "", "xc: info: Restore successful\n", 255)
+          .MapTextOn("src", "destroy 1", "")
+          .MapTextOn("src", "unpause 1", "");
+        ArrivesOnDst();
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        Assert.Equal(("guest1", "dst"), ((string)Prop(Assert.Single(r.Output), "Name")!, (string)Prop(r.Output[0], "ComputerName")!));
+        Assert.DoesNotContain("src|unpause 1", Xl.HostCalls);
+        Assert.Contains("src|destroy 1", Xl.HostCalls);
+        var w = Assert.Single(r.Warnings);
+        Assert.Contains("xl restore exit code 255", w, StringComparison.Ordinal);
+        Assert.Contains("'dst' runs 'guest1', so the paused original on 'src' was destroyed", w, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--p---")]
+    [InlineData("---sc-")]
+    public void ADestinationThatListsTheGuestNotRunningKeepsTheSourcePaused(string state)
+    {
+        SavesPaused();
+        Xl.MapTextOn("dst", Restore, "", "xc: error: Restore failed\n", 1)
+          .AfterTextOn("dst", Restore, "dst", "list", List(("guest1", 3, state)));
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationIncomplete,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidResult, e.CategoryInfo.Category);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.StartsWith("src|unpause", StringComparison.Ordinal) || c.StartsWith("src|destroy", StringComparison.Ordinal));
+        Assert.Contains("'guest1' was left PAUSED on 'src'", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("never run both", e.Exception.Message, StringComparison.Ordinal);
+        // The status stays on the source for the next run: the guest was running before, the move paused it.
+        var status = File.ReadAllText(StatusFile);
+        Assert.Contains("was running", status, StringComparison.Ordinal);
+        Assert.Matches("(?m)^end failed-destination-has-copy [0-9]+$", status);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(StatusFile));
+
+        // The next move is refused while dst has that copy, and says why.
+        var again = Assert.Single(Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false").Errors);
+        Assert.Equal("XenDomainExists,XenPS.Commands.MoveXenDomainCommand", again.FullyQualifiedErrorId);
+        Assert.Contains("An earlier Move-XenDomain of it", again.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ADestinationThatCannotBeAskedKeepsTheSourcePaused()
+    {
+        SavesPaused();
+        Xl.MapTextOn("dst", Restore, "", "xc: error: Restore failed\n", 1)
+          .AfterTextOn("dst", Restore, "dst", "list", "", "xl: cannot init xl context\n", 1);
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationIncomplete,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.StartsWith("src|unpause", StringComparison.Ordinal) || c.StartsWith("src|destroy", StringComparison.Ordinal));
+        var calls = Xl.HostCalls.ToList();
+        Assert.Equal(3, calls.Skip(calls.IndexOf("dst|" + Restore)).Count(c => c == "dst|list")); // asked three times
+        Assert.Contains("'src' could not ask 'dst' whether it has 'guest1', so 'guest1' was left PAUSED on 'src'", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASourceCopyThatRunsAgainWhileTheDestinationRunsTheGuestIsPausedAndReported()
+    {
+        // xl save failed and resumed the guest on src, yet dst started it: src's copy is paused again at once.
+        Xl.MapTextOn("src", Save, "STREAM", "Failed to save domain, resuming domain\n", 1)
+          .MapTextOn("dst", Restore, "", "xc: info: Restore successful\n")
+          .MapTextOn("src", "pause 1", "").MapTextOn("src", "destroy 1", "").MapTextOn("src", "unpause 1", "");
+        Xl.AfterTextOn("dst", Restore, "dst", "list", List(("guest1", 3, "-b----")));
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationIncomplete,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("src|pause 1", Xl.HostCalls);
+        Assert.DoesNotContain(Xl.HostCalls, c => c is "src|destroy 1" or "src|unpause 1");
+        Assert.Contains("it was paused there again. It runs on 'dst'", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APausedGuestArrivesPausedAndIsDestroyedAtTheSourceOnlyAfterACompleteTransfer()
+    {
+        Xl.MapTextOn("src", "list", List(("guest1", 1, "--p---")));
+        Xl.MapTextOn("src", Save, "STREAM", "")
+          .MapTextOn("dst", "restore -p /dev/stdin", "", "xc: info: Restore successful\n")
+          .MapTextOn("src", "destroy 1", "")
+          .AfterTextOn("dst", "restore -p /dev/stdin", "dst", "list", List(("guest1", 3, "--p---")))
+          .AfterTextOn("src", "destroy 1", "src", "list", List());
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Wait -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        Assert.Equal("--p---", (string)Prop(Assert.Single(r.Output), "StateText")!);
+        Assert.Contains("dst|restore -p /dev/stdin", Xl.HostCalls);
+        Assert.Contains("src|destroy 1", Xl.HostCalls);
+    }
+
+    [Fact]
+    public void CtrlCStopsTheTransferOnTheSourceWhichResumesTheGuestAndTheNextMoveConverges()
+    {
+        // As under sshd: the source's script is not a child of the local ssh, so only its input ends (the lifeline).
+        Environment.SetEnvironmentVariable("XENPS_FAKE_SSH_DETACH", "1");
+        Xl.Stream(Save, 120).Sleep(Restore, 300);
+        using (var ps = PowerShell.Create())
+        {
+            ps.Runspace = Engine.Runspace;
+            ps.AddScript("Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false");
+            var async = ps.BeginInvoke();
+            var pidFile = Path.Combine(Xl.Directory, "stream.pid");
+            Assert.True(LabWait(() => File.Exists(pidFile), 60), "xl save never started");
+            ps.Stop();
+            Assert.True(async.IsCompleted);
+        }
+        // The source's script goes on without XenPS: it cuts the transfer (xl save fails on the broken pipe and resumes the
+        // guest, as xl does), asks dst (nothing there), and ends by itself. Nothing destroyed, nothing unpaused blindly.
+        Assert.True(LabWait(() => File.Exists(StatusFile) && File.ReadAllText(StatusFile).Contains("\nend ", StringComparison.Ordinal), 90), "the move on the source did not end: " + (File.Exists(StatusFile) ? File.ReadAllText(StatusFile) : "no file") + string.Join("\n", Xl.HostCalls));
+        var status = File.ReadAllText(StatusFile);
+        Assert.Contains("stopped=1", status, StringComparison.Ordinal);
+        Assert.Contains("destination absent", status, StringComparison.Ordinal);
+        Assert.Matches("(?m)^end resumed-source [0-9]+$", status);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.StartsWith("src|destroy", StringComparison.Ordinal));
+
+        // The next move reads that status and goes through.
+        Environment.SetEnvironmentVariable("XENPS_FAKE_SSH_DETACH", null);
+        Xl.Stream(Save, 0);
+        SavesPaused();
+        Xl.MapTextOn("dst", Restore, "", "xc: info: Restore successful\n").MapTextOn("src", "destroy 1", "");
+        ArrivesOnDst();
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Debug -Confirm:$false");
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+        Assert.Contains(r.Debug, d => d.StartsWith("Move status on 'src':", StringComparison.Ordinal) && d.Contains("end resumed-source", StringComparison.Ordinal));
+        Assert.Contains("src|destroy 1", Xl.HostCalls);
+        Assert.False(File.Exists(StatusFile));
+    }
+
+    [Fact]
+    public void TheTimeLimitIsKeptOnTheSourceAndTheErrorSaysWhereTheGuestIs()
+    {
+        Xl.Stream(Save, 120).Sleep(Restore, 300);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -TimeoutSec 3 -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationTimeout,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.OperationTimeout, e.CategoryInfo.Category);
+        Assert.Contains("did not end within 3 s", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'dst' does not list 'guest1', so 'guest1' runs on 'src' again", e.Exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.StartsWith("src|destroy", StringComparison.Ordinal));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(120), $"took {watch.Elapsed}");
     }
 
     [Fact]
@@ -128,6 +316,38 @@ public sealed class MigrationTests : EngineTest
         Assert.Contains("Failed to enable logdirty", e.Exception.Message, StringComparison.Ordinal);
         Assert.Contains("shadow paging", e.Exception.Message, StringComparison.Ordinal);
         Assert.Contains("'guest1' still runs on 'src' (-b----, id 1)", e.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ALiveMigrationPastItsTimeLimitIsStoppedThroughItsTransportAndXenPSResumesNothing()
+    {
+        // xl migrate waits on its ssh transport; stopped, the transport dies first and xl resumes the guest itself.
+        Xl.Transport(Migrate).MapTextOn("src", "unpause 1", "").MapTextOn("src", "destroy 1", "");
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -TimeoutSec 3 -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationTimeout,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("Migration failed, resuming at sender.", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'guest1' still runs on 'src' (-b----, id 1)", e.Exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.StartsWith("src|unpause", StringComparison.Ordinal) || c.StartsWith("src|destroy", StringComparison.Ordinal));
+        var transport = int.Parse(File.ReadAllText(Path.Combine(Xl.Directory, "transport.pid")).Trim(), CultureInfo.InvariantCulture);
+        Assert.False(Directory.Exists("/proc/" + transport), "the transport still runs");
+    }
+
+    [Fact]
+    public void ALiveMigrationThatFailsInTheFinalHandshakeTouchesNeitherCopy()
+    {
+        Xl.MapTextOn("src", Migrate, "", "migration sender: Target has acknowledged transfer.\nmigration sender: Giving target permission to start.\n" +
+                                         "migration target: Failure, destroying our copy.\n** Migration failed during final handshake **\nDomain state is now undefined !\n", 1)
+          .AfterTextOn("src", Migrate, "src", "list", List(("guest1--migratedaway", 1, "---ss-")))
+          .AfterTextOn("src", Migrate, "dst", "list", List(("guest1", 3, "--p---")))
+          .MapTextOn("src", "unpause 1", "").MapTextOn("src", "destroy 1", "");
+        var r = Run("Move-XenDomain guest1 -ComputerName src -Destination dst -Live -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenMigrationIncomplete,XenPS.Commands.MoveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("'src' lists it as 'guest1--migratedaway' (---ss-, id 1)", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'dst' lists 'guest1' (--p---, id 3)", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("XenPS resumed and destroyed nothing", e.Exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Xl.HostCalls, c => c.StartsWith("src|unpause", StringComparison.Ordinal) || c.StartsWith("src|destroy", StringComparison.Ordinal) || c.StartsWith("dst|destroy", StringComparison.Ordinal) || c.StartsWith("dst|unpause", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -175,7 +395,7 @@ public sealed class MigrationTests : EngineTest
     [Fact]
     public void DestinationAddressCarriesItsUserAndPortIntoTheSshCommandAndASessionCanBeTheDestination()
     {
-        const string migrate = "migrate -s ssh -o BatchMode=yes -l root -p 2222 1 peer";
+        const string migrate = "migrate -s " + SshWords + " -l root -p 2222 1 peer";
         Xl.MapTextOn("peer", "info host", "dst\n").MapTextOn("src", migrate, "", "Migration successful.\n");
         Moves(migrate);
         var r = Run("$d = Connect-XenHost dst; Move-XenDomain guest1 -ComputerName src -Destination $d -DestinationAddress root@peer:2222 -Live -Confirm:$false");
@@ -222,6 +442,21 @@ public sealed class MigrationTests : EngineTest
         Assert.Equal(("guest1", "localhost"), ((string)restored.Name, (string)restored.ComputerName));
         Assert.Contains("save 1 " + path, Xl.Calls);
         Assert.Contains("restore " + path, Xl.Calls);
+    }
+
+    [Fact]
+    public void ASaveStoppedByItsTimeLimitSaysWhatStateTheGuestIsIn()
+    {
+        var path = Path.Combine(_tmp, "guest1.save");
+        Xl.Sleep("save 1 " + path, 30);
+        var r = Run($"Save-XenDomain guest1 -Path {path} -TimeoutSec 1 -Confirm:$false");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("XenSaveTimeout,XenPS.Commands.SaveXenDomainCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.OperationTimeout, e.CategoryInfo.Category);
+        Assert.Contains("did not end within 1 s and was stopped", e.Exception.Message, StringComparison.Ordinal);
+        // Read from xl list afterwards (the capture lists guest1 paused).
+        Assert.Contains("'guest1' is paused on 'localhost' (--p---, id 1): Resume-XenDomain -Id 1 resumes it.", e.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("list -v", Xl.Calls[^1]);
     }
 
     [Fact]

@@ -114,7 +114,7 @@ Describe 'Move-XenDomain' {
     AfterEach { Remove-FakeXl }
 
     It 'migrates live with xl migrate and returns the domain from the destination' {
-        $migrate = 'migrate -s ssh -o BatchMode=yes 1 dst'
+        $migrate = "migrate -s ssh -o 'BatchMode=yes' -o 'ConnectTimeout=30' -o 'ServerAliveInterval=15' -o 'ServerAliveCountMax=4' 1 dst"
         Set-FakeXl $migrate -ComputerName src -Stderr (Get-Capture 'multihost/migrate-pvh1-live.stderr')
         Add-FakeXlTransition -ComputerName src -After $migrate -ThenComputerName src -Arguments 'list' -Stdout (New-XlListText)
         Add-FakeXlTransition -ComputerName src -After $migrate -ThenComputerName dst -Arguments 'list' -Stdout (New-XlListText @(, @('guest1', 3, '-b----')))
@@ -128,11 +128,13 @@ Describe 'Move-XenDomain' {
 
     It 'resumes the guest at the source when the restore fails (XenMigrationFailed)' {
         Set-FakeXl 'save -p 1 /dev/stdout' -ComputerName src -Stdout 'STREAM' -Stderr "Saving to /dev/stdout`n"
+        # xl save -p leaves the guest paused on the source.
+        Add-FakeXlTransition -ComputerName src -After 'save -p 1 /dev/stdout' -ThenComputerName src -Arguments 'list' -Stdout (New-XlListText @(, @('guest1', 1, '--p---')))
         Set-FakeXl 'restore /dev/stdin' -ComputerName dst -Stderr "xc: error: Failed to read Record Header from stream (0 = Success): Internal error`n" -ExitCode 1
         Set-FakeXl 'unpause 1' -ComputerName src
         Move-XenDomain guest1 -ComputerName src -Destination dst -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'XenMigrationFailed,XenPS.Commands.MoveXenDomainCommand'
-        $errors[0].Exception.Message | Should -Match "'guest1' still runs on 'src'"
+        $errors[0].Exception.Message | Should -Match "'dst' does not list 'guest1', so 'guest1' runs on 'src' again"
         Get-FakeXlHostCall | Should -Contain 'src|unpause 1'
         Get-FakeXlHostCall | Should -Not -Contain 'src|destroy guest1'
     }

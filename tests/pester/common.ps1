@@ -125,6 +125,8 @@ function Set-FakeXl {
 # A deterministic UUID for a domain name (all zeros for Domain-0, as xl shows it), as FakeXl.UuidOf.
 function Get-FakeXlUuid([string] $Name) {
     if ($Name -eq 'Domain-0') { return [guid]::Empty.ToString('D') }
+    # During a move xl renames the guest (NAME--migratedaway, NAME--incoming) and keeps its UUID.
+    $Name = $Name -replace '--(migratedaway|incoming)$', ''
     [guid]::new([Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes($Name))).ToString('D')
 }
 

@@ -26,7 +26,10 @@ public sealed class CliWrapCommandRunner : ICommandRunner
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(Target(stdout, spec.OnStandardOutputLine))
             .WithStandardErrorPipe(Target(stderr, spec.OnStandardErrorLine));
-        if (spec.StandardInput is not null)
+        using var endInput = new CancellationTokenSource();
+        if (spec.KeepStandardInputOpen)
+            command = command.WithStandardInputPipe(HeldOpen(spec.StandardInput ?? string.Empty, endInput.Token));
+        else if (spec.StandardInput is not null)
             command = command.WithStandardInputPipe(PipeSource.FromString(spec.StandardInput, new UTF8Encoding(false)));
         if (spec.Environment.Count > 0)
             command = command.WithEnvironmentVariables(spec.Environment.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
@@ -34,13 +37,32 @@ public sealed class CliWrapCommandRunner : ICommandRunner
         using var timeout = new CancellationTokenSource();
         if (spec.Timeout is { } limit) timeout.CancelAfter(limit);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        // Cancelling (Ctrl+C or the time limit) kills the program at once; a program whose input is its lifeline first
+        // sees that input end, and gets LifelineGrace to stop by itself (a supervised run stops its remote work), then
+        // it is killed, or, with LeaveRunningOnCancel, left to finish on its own.
+        using var kill = new CancellationTokenSource();
+        var abandoned = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onCancel = linked.Token.Register(() =>
+        {
+            endInput.Cancel();
+            if (!spec.KeepStandardInputOpen) kill.Cancel();
+            else if (!spec.LeaveRunningOnCancel) kill.CancelAfter(LifelineGrace);
+            else _ = Task.Delay(LifelineGrace).ContinueWith(_ => abandoned.TrySetResult(true), TaskScheduler.Default);
+        });
         var watch = Stopwatch.StartNew();
         try
         {
             // CliWrap's net6.0+ build (the module targets net8.0) waits with the runtime's own value-task source. Its
             // netstandard2.0 build, shipped before, carried a polyfill that could lose the wake-up of that wait and
             // never return; a stress run of 12,000 programs stalled 3 times there and never with this build.
-            var result = await command.ExecuteAsync(linked.Token).ConfigureAwait(false);
+            var execution = ResultOf(command.ExecuteAsync(kill.Token));
+            if (await Task.WhenAny(execution, abandoned.Task).ConfigureAwait(false) != execution)
+            {
+                // Left running: its end (and any exception) is observed in the background.
+                _ = execution.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                linked.Token.ThrowIfCancellationRequested();
+            }
+            var result = await execution.ConfigureAwait(false);
             linked.Token.ThrowIfCancellationRequested();
             return new CommandResult(spec.FileName, spec.Arguments, result.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed);
         }
@@ -53,6 +75,29 @@ public sealed class CliWrapCommandRunner : ICommandRunner
             throw new XenToolNotFoundException(spec.FileName, path, ex);
         }
     }
+
+    private static async Task<CliWrap.CommandResult> ResultOf(CommandTask<CliWrap.CommandResult> execution) => await execution;
+
+    /// <summary>How long a program whose input is its lifeline has to end after the input was closed by a cancellation.</summary>
+    internal static TimeSpan LifelineGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Writes <paramref name="text"/>, then holds the pipe open until CliWrap ends the input (the program exited
+    /// or was killed) or <paramref name="end"/> is cancelled: the program's standard input reaches its end only then.</summary>
+    private static PipeSource HeldOpen(string text, CancellationToken end) => PipeSource.Create(async (destination, cancellationToken) =>
+    {
+        var bytes = new UTF8Encoding(false).GetBytes(text);
+        await destination.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, end);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // the program has exited, or the run was cancelled: the input ends here
+        }
+    });
 
     /// <summary>Collects a stream into <paramref name="buffer"/> exactly as written, and hands every complete line to
     /// <paramref name="onLine"/> as it arrives. (Written by hand: CliWrap's merged string-builder + delegate targets fail

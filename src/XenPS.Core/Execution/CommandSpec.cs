@@ -22,6 +22,16 @@ public sealed class CommandSpec
     /// <summary>Text written to the program's standard input, then closed. Null: no input.</summary>
     public string? StandardInput { get; set; }
 
+    /// <summary>Keeps standard input open after <see cref="StandardInput"/> was written, until the program exits (or is
+    /// killed): the program sees its end only when this side goes away. The supervised SSH runs use it as their
+    /// lifeline (<see cref="Hosts.SshXenHost"/>).</summary>
+    public bool KeepStandardInputOpen { get; set; }
+
+    /// <summary>With <see cref="KeepStandardInputOpen"/>: a cancellation (Ctrl+C or the time limit) ends the input and
+    /// leaves the program to finish by itself instead of killing it after the grace period. For a local script that
+    /// must complete what it started (the not-live move's decision) even when nobody waits for it any more.</summary>
+    public bool LeaveRunningOnCancel { get; set; }
+
     /// <summary>Killed after this long. Null: no limit.</summary>
     public TimeSpan? Timeout { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -19,6 +19,16 @@ public sealed class HostRunOptions
 
     /// <summary>Called once with the exact command line, before it runs (the cmdlets write it to Verbose).</summary>
     public Action<string>? OnCommandLine { get; set; }
+
+    /// <summary>A long operation whose remote side must not outlive the wait for it: on an SSH host the work runs under a
+    /// watchdog that stops it (its process group) when this run is cancelled or times out, when the connection is lost,
+    /// and at the latest a little after <see cref="Timeout"/> by the host's own clock (see RemoteSupervisor). A local
+    /// run needs none: the program is killed directly.</summary>
+    public bool Supervised { get; set; }
+
+    /// <summary>Keeps the script's standard input open until it ends, without wrapping it: for a script that carries its
+    /// own supervisor (the not-live move) and must end with exit. Never for a plain script: sh would wait for more.</summary>
+    internal bool HoldInputOpen { get; set; }
 }
 
 /// <summary>

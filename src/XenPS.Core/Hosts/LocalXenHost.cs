@@ -29,6 +29,8 @@ public sealed class LocalXenHost : IXenHost
     {
         var spec = Spec("sh", new[] { "-s" }, options);
         spec.StandardInput = script.Text;
+        spec.KeepStandardInputOpen = options.HoldInputOpen;
+        spec.LeaveRunningOnCancel = options.HoldInputOpen;
         options.OnCommandLine?.Invoke("sh -s <<script\n" + script.DisplayText.TrimEnd('\n') + "\nscript");
         return _runner.RunAsync(spec, cancellationToken);
     }

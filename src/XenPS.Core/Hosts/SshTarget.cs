@@ -9,8 +9,8 @@ public sealed class SshTarget
 {
     public SshTarget(string host, string? user = null, int? port = null)
     {
-        Validate(host, "host name");
-        if (user is not null) Validate(user, "user name");
+        Validate(host, "host name", host: true);
+        if (user is not null) Validate(user, "user name", host: false);
         if (port is < 1 or > 65535) throw new ArgumentException($"SSH port {port} is not between 1 and 65535.", nameof(port));
         Host = host;
         User = user;
@@ -81,11 +81,28 @@ public sealed class SshTarget
         return port;
     }
 
-    private static void Validate(string value, string what)
+    /// <summary>
+    /// An allowlist, not a denylist: the host and user travel into shell text that XenPS does not control (xl migrate
+    /// builds "exec SSH-COMMAND HOST xl migrate-receive" and runs it with sh -c), and into ssh's own argument parsing.
+    /// A host is a DNS name, an ssh_config alias, an IPv4 address or an IPv6 address (with an optional %zone):
+    /// ASCII letters, digits and . - _ : % only. A user name: ASCII letters, digits and . - _ only. Neither may start
+    /// with '-', which ssh would read as an option.
+    /// </summary>
+    private static void Validate(string value, string what, bool host)
     {
         if (value.Length == 0) throw new ArgumentException($"The {what} is empty.");
         if (value[0] == '-') throw new ArgumentException($"The {what} '{value}' starts with '-', which ssh would read as an option.");
-        if (value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '\'' || c == '"' || c == '`' || c == '$' || c == ';' || c == '|' || c == '&' || c == '/' || c == '\\'))
-            throw new ArgumentException($"The {what} '{value}' contains a character that a host or user name cannot hold.");
+        foreach (var c in value)
+        {
+            var ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+                     (host && (c == ':' || c == '%'));
+            if (!ok)
+            {
+                var shown = char.IsControl(c) || char.IsWhiteSpace(c) ? $"U+{(int)c:X4}" : $"'{c}'";
+                throw new ArgumentException(host
+                    ? $"The {what} '{value}' contains {shown}: a host is a DNS name, an ssh_config alias or an IP address (letters, digits and . - _ : % only)."
+                    : $"The {what} '{value}' contains {shown}: a user name may only hold letters, digits and . - _.");
+            }
+        }
     }
 }

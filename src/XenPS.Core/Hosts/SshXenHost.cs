@@ -24,10 +24,12 @@ public sealed class SshOptions
     /// <summary>How long the shared master connection outlives its last use.</summary>
     public TimeSpan ControlPersist { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Where master connection sockets live (default: $env:XENPS_SSH_CONTROL_DIR, else a per-user temp folder).</summary>
+    /// <summary>Where master connection sockets live (default: $env:XENPS_SSH_CONTROL_DIR, else $XDG_RUNTIME_DIR/xenps-ssh,
+    /// else xenps-ssh-UID in the temporary folder). It must be a private folder of the current user
+    /// (<see cref="SshControlDirectory.Ensure"/>): checked, or created with mode 0700, before ssh runs.</summary>
     public string ControlDirectory { get; set; } = Environment.GetEnvironmentVariable("XENPS_SSH_CONTROL_DIR") is { Length: > 0 } d
         ? d
-        : Path.Combine(Path.GetTempPath(), "xenps-" + Environment.UserName);
+        : SshControlDirectory.DefaultPath();
 }
 
 /// <summary>
@@ -74,14 +76,20 @@ public sealed class SshXenHost : IXenHost
     public async Task<CommandResult> RunAsync(string tool, IReadOnlyList<string> arguments, HostRunOptions options, CancellationToken cancellationToken)
     {
         options.OnCommandLine?.Invoke(Describe(tool, arguments));
-        var result = await RunRawAsync(BuildExecScript(tool, arguments), options, cancellationToken).ConfigureAwait(false);
+        var script = BuildExecScript(tool, arguments);
+        // A single program: when supervised, its helpers (xl migrate's ssh transport, libxl's save helper) are stopped
+        // first, so that it fails as when its transport breaks and cleans up after itself.
+        if (options.Supervised) script = PathPrelude.Append(RemoteSupervisor.Wrap(script, options.Timeout, RemoteStopMode.ChildrenFirst));
+        var result = await RunRawAsync(script, options, cancellationToken).ConfigureAwait(false);
         return new CommandResult(tool, arguments.ToArray(), result.ExitCode, result.StandardOutput, result.StandardError, result.Duration);
     }
 
     public Task<CommandResult> RunScriptAsync(ShellScript script, HostRunOptions options, CancellationToken cancellationToken)
     {
         options.OnCommandLine?.Invoke($"[{ComputerName}] sh -s <<script\n{script.DisplayText.TrimEnd('\n')}\nscript");
-        return RunRawAsync(PathPrelude.Append(script), options, cancellationToken);
+        var work = PathPrelude.Append(script);
+        if (options.Supervised) work = PathPrelude.Append(RemoteSupervisor.Wrap(work, options.Timeout, RemoteStopMode.Group));
+        return RunRawAsync(work, options, cancellationToken);
     }
 
     /// <summary>The script that runs one tool: PATH fix-up, a clear marker when the tool is missing, then exec.</summary>
@@ -130,6 +138,7 @@ public sealed class SshXenHost : IXenHost
     public async Task<bool> CheckMasterAsync(CancellationToken cancellationToken)
     {
         var args = BuildSshArguments().TakeWhile(a => a != "--").Concat(new[] { "-O", "check", "--", Target.Destination }).ToArray();
+        EnsureControlDirectory();
         try
         {
             var result = await _runner.RunAsync(new CommandSpec("ssh", args) { Timeout = TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
@@ -145,6 +154,7 @@ public sealed class SshXenHost : IXenHost
     public async Task CloseMasterAsync(CancellationToken cancellationToken)
     {
         var args = BuildSshArguments().TakeWhile(a => a != "--").Concat(new[] { "-O", "exit", "--", Target.Destination }).ToArray();
+        EnsureControlDirectory();
         try
         {
             await _runner.RunAsync(new CommandSpec("ssh", args) { Timeout = TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
@@ -157,10 +167,11 @@ public sealed class SshXenHost : IXenHost
 
     private async Task<CommandResult> RunRawAsync(ShellScript script, HostRunOptions options, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Options.ControlDirectory);
+        EnsureControlDirectory();
         var spec = new CommandSpec("ssh", BuildSshArguments())
         {
             StandardInput = script.Text,
+            KeepStandardInputOpen = options.Supervised || options.HoldInputOpen,
             Timeout = options.Timeout,
             OnStandardOutputLine = options.OnStandardOutputLine,
             OnStandardErrorLine = options.OnStandardErrorLine,
@@ -179,6 +190,19 @@ public sealed class SshXenHost : IXenHost
         if (result.ExitCode == 255 && SshFailure.IsMatch(result.StandardError))
             throw new XenHostUnreachableException(ComputerName, FirstLines(result.StandardError));
         return result;
+    }
+
+    private void EnsureControlDirectory()
+    {
+        try
+        {
+            SshControlDirectory.Ensure(Options.ControlDirectory);
+        }
+        catch (XenException ex)
+        {
+            ex.ComputerName = ComputerName;
+            throw;
+        }
     }
 
     private static string FirstLines(string text) =>

@@ -29,16 +29,20 @@ public sealed class XlClient
     public IXenOutput Output { get; }
 
     /// <summary>Runs xl with <paramref name="arguments"/>. With <paramref name="check"/> a non-zero exit code throws.</summary>
-    public Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, bool check = true, Action<string>? onStandardErrorLine = null)
-        => RunToolAsync(Host, Output, "xl", arguments, cancellationToken, timeout, check, onStandardErrorLine);
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, bool check = true, Action<string>? onStandardErrorLine = null, bool? supervised = null)
+        => RunToolAsync(Host, Output, "xl", arguments, cancellationToken, timeout, check, onStandardErrorLine, supervised);
 
-    /// <summary>Runs any tool on a host with the same Verbose/Debug/error handling as xl.</summary>
+    /// <summary>Runs any tool on a host with the same Verbose/Debug/error handling as xl. A run allowed more than
+    /// <see cref="DefaultTimeout"/> (xl save, restore, create, migrate, shutdown -w; pkg; zfs) is a long operation: on an
+    /// SSH host it is supervised (<see cref="HostRunOptions.Supervised"/>), so that Ctrl+C, the time limit or a lost
+    /// connection stop it on the host too. <paramref name="supervised"/> says so explicitly, whatever the limit.</summary>
     public static async Task<CommandResult> RunToolAsync(IXenHost host, IXenOutput output, string tool, IReadOnlyList<string> arguments,
-        CancellationToken cancellationToken, TimeSpan? timeout = null, bool check = true, Action<string>? onStandardErrorLine = null)
+        CancellationToken cancellationToken, TimeSpan? timeout = null, bool check = true, Action<string>? onStandardErrorLine = null, bool? supervised = null)
     {
         var options = new HostRunOptions
         {
             Timeout = timeout ?? DefaultTimeout,
+            Supervised = supervised ?? (timeout is { } limit && limit > DefaultTimeout),
             OnCommandLine = line => output.WriteVerbose("Running: " + SecretRedactor.Redact(line)),
             // Lines streamed as they come (xl -vvv to Verbose, progress): libxl logs qemu's -spice password.
             OnStandardErrorLine = onStandardErrorLine is null ? null : line => onStandardErrorLine(SecretRedactor.Redact(line)),
@@ -377,7 +381,7 @@ public sealed class XlClient
         if (keepRunning) args.Add("-c");
         args.Add(IdArgument(domain.Id));
         args.Add(path);
-        return RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine);
+        return RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine, supervised: true);
     }
 
     /// <summary>xl restore: recreates a domain from a file written by xl save and returns it (the domain that
@@ -390,7 +394,7 @@ public sealed class XlClient
         args.Add(path);
         try
         {
-            await RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine).ConfigureAwait(false);
+            await RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine, supervised: true).ConfigureAwait(false);
         }
         catch (Exception ex) when ((ex is XenCommandException { ExitCode: >= 128 } || ex is XenCommandTimeoutException) && !cancellationToken.IsCancellationRequested)
         {
@@ -435,7 +439,7 @@ public sealed class XlClient
         try
         {
             await RunAsync(args, cancellationToken, timeout ?? TimeSpan.FromSeconds(180), check: true,
-                onStandardErrorLine: verbose ? line => Output.WriteVerbose(line) : null).ConfigureAwait(false);
+                onStandardErrorLine: verbose ? line => Output.WriteVerbose(line) : null, supervised: true).ConfigureAwait(false);
         }
         catch (Exception ex) when ((ex is XenCommandException { ExitCode: >= 128 } || ex is XenCommandTimeoutException) && !cancellationToken.IsCancellationRequested)
         {

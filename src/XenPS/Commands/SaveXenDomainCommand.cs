@@ -176,6 +176,15 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
                 ReportProgress();
             }), $"Saving {XenDomainName.Display(domain.Name)} on {xl.Host.ComputerName} to {path}", () => (status, 0));
         }
+        catch (XenCommandTimeoutException ex) when (!CancelToken.IsCancellationRequested)
+        {
+            // xl save was stopped (on a remote host, by the supervisor: through its save helper first, so that xl can
+            // resume the guest). Say what state the guest is in now.
+            if (created) Await(CheckpointFile.RemoveIfEmptyAsync(xl.Host, Output, path, CancellationToken.None));
+            throw new XenException("XenSaveTimeout", XenErrorKind.OperationTimeout,
+                $"Saving {XenDomainName.Display(domain.Name)} on '{xl.Host.ComputerName}' to {path} did not end within {TimeoutSec} s and was stopped. {Await(StateNowAsync(xl, domain))}" +
+                (XlErrorClassifier.Summarize(ex.StandardError) is { Length: > 0 } said ? $" xl said: {said}." : string.Empty), ex) { ComputerName = xl.Host.ComputerName };
+        }
         catch (Exception) when (created)
         {
             // xl failed before writing anything (an unknown domain, no xl): do not leave the empty file behind.
@@ -195,5 +204,24 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
             KeptRunning = KeepRunning,
         });
         return null;
+    }
+
+    /// <summary>Where the domain is after a stopped save, from xl list (by id).</summary>
+    private async System.Threading.Tasks.Task<string> StateNowAsync(XlClient xl, XenDomain domain)
+    {
+        try
+        {
+            using var cts = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var now = (await xl.ListAsync(cts.Token).ConfigureAwait(false)).Find(d => d.Id == domain.Id && (domain.Uuid is null || d.Uuid is null || d.Uuid == domain.Uuid));
+            if (now is null) return $"'{domain.Name}' (id {domain.Id}) is gone from '{xl.Host.ComputerName}'; {Path} may be incomplete.";
+            if (now.ShutdownReason == XenShutdownReason.Suspend && (now.State & XenDomainState.Shutdown) != 0)
+                return $"'{domain.Name}' is left suspended on '{xl.Host.ComputerName}' ({now.StateText}, id {now.Id}): xl has no command to resume it; destroy it and start it again.";
+            if ((now.State & XenDomainState.Paused) != 0) return $"'{domain.Name}' is paused on '{xl.Host.ComputerName}' ({now.StateText}, id {now.Id}): Resume-XenDomain -Id {now.Id} resumes it.";
+            return $"'{domain.Name}' still runs on '{xl.Host.ComputerName}' ({now.StateText}, id {now.Id}).";
+        }
+        catch (Exception ex) when (ex is XenException || ex is OperationCanceledException)
+        {
+            return $"Its state could not be read ({ex.Message.Split('\n')[0]}): check it with Get-XenDomain.";
+        }
     }
 }

@@ -584,14 +584,14 @@ public sealed class GeneratedScriptTests
 
     // ---- migration ----------------------------------------------------------------------------------------------
 
-    /// <summary>Host and user names that SshTarget accepts (it refuses whitespace, quotes, $, ;, |, &amp;, /, \).</summary>
-    private static readonly Gen<string> SshName = Hostile.Value.Select(v =>
+    /// <summary>Host names that SshTarget accepts: its allowlist (ASCII letters, digits, . - _ : %), not starting with -.</summary>
+    internal static readonly Gen<string> SshName = Hostile.Value.Select(v =>
     {
-        var s = new string(v.Where(ch => !(char.IsWhiteSpace(ch) || char.IsControl(ch) || "'\"`$;|&/\\".Contains(ch, StringComparison.Ordinal))).ToArray()).TrimStart('-');
+        var s = new string(v.Where(ch => (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ".-_:%".Contains(ch, StringComparison.Ordinal)).ToArray()).TrimStart('-');
         return s.Length == 0 ? "h" : s;
     });
 
-    private static readonly Gen<XenMigrationPlan> Plans = Gen.Select(Hostile.DomainName, SshName, Gen.OneOf<string?>(null, "root", "a<b"), Gen.OneOf<int?>(null, 22, 2222), Gen.Bool)
+    internal static readonly Gen<XenMigrationPlan> Plans = Gen.Select(Hostile.DomainName, SshName, Gen.OneOf<string?>(null, "root", "a.b_c-d"), Gen.OneOf<int?>(null, 22, 2222), Gen.Bool)
         .Select(t =>
         {
             var domain = new XenDomain { Name = t.Item1, Id = t.Item1.Length % 7 + 3, State = t.Item5 ? XenDomainState.Paused : XenDomainState.Running };
@@ -630,7 +630,7 @@ public sealed class GeneratedScriptTests
             (plan, _) => XenMigrator.CheckFromSourceScript(plan).Text,
             (plan, _, run) =>
             {
-                var words = plan.SshCommand.Concat(new[] { "-o", "ConnectTimeout=30", plan.Address.Host, "xl", "info", "host" }).ToArray();
+                var words = plan.SshCommand.Concat(new[] { plan.Address.Host, "xl", "info", "host" }).ToArray();
                 AssertCalls(run.Calls, Call(words[0], words[1..]));
                 var fails = words.Skip(1).Any(w => w.Contains('1', StringComparison.Ordinal));
                 Assert.Equal(fails ? 254 : 0, run.ExitCode);
@@ -638,31 +638,6 @@ public sealed class GeneratedScriptTests
             });
     }
 
-    [Theory]
-    [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
-    public void TheSaveRestorePipelineRunsExactlyXlAndSshWithTheDomainsId(string shell)
-    {
-        using var box = new ShellSandbox(shell);
-        box.Tool("xl", "[ \"$1\" = save ] && printf 'saved state of %s' \"$3\"; exit 0");
-        // The stand-in ssh reads what xl save wrote; a host holding a 1 fails the restore.
-        box.Tool("ssh", "cat > /dev/null; for a in \"$@\"; do case \"$a\" in *1*) exit 1 ;; esac; done; exit 0");
-        Check(box, Plans,
-            (plan, _) => XenMigrator.SaveRestoreScript(plan).Text,
-            (plan, _, run) =>
-            {
-                // xl is given the domain's id, never its (hostile) name.
-                var id = plan.Request.Domain.Id.ToString(CultureInfo.InvariantCulture);
-                var ssh = plan.SshCommand.Concat(new[] { plan.Address.Host, "xl", "restore", "/dev/stdin" }).ToArray();
-                var restored = !ssh.Skip(1).Any(w => w.Contains('1', StringComparison.Ordinal));
-                var paused = plan.Request.Domain.State == XenDomainState.Paused;
-                // xl save and ssh run side by side (a pipeline); then destroy, or unpause.
-                AssertCallsInAnyOrder(run.Calls.Take(2), new[] { Call("xl", "save", "-p", id, "/dev/stdout"), Call(ssh[0], ssh[1..]) });
-                var after = run.Calls.Skip(2).ToArray();
-                if (restored) AssertCalls(after, Call("xl", "destroy", id));
-                else if (!paused) AssertCalls(after, Call("xl", "unpause", id));
-                else AssertCalls(after);
-                Assert.Equal(restored ? 0 : 1, run.ExitCode);
-            },
-            batchSize: 10);
-    }
+    // The not-live move script runs under its own supervisor, with a lifeline on standard input: it is run, under the
+    // same shells, by MoveScriptTests (tests/XenPS.Core.Tests/Xl/MoveScriptTests.cs), not in a batch.
 }

@@ -7,11 +7,13 @@ namespace XenPS.Core.Tests.Hosts;
 
 public class MigrationPlanTests
 {
+    private const string Base = "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4";
+
     [Theory]
-    [InlineData("xenlab2", "ssh -o BatchMode=yes", "xenlab2")]
-    [InlineData("root@xenlab2", "ssh -o BatchMode=yes -l root", "xenlab2")]
-    [InlineData("admin@dom0b.example.org:2222", "ssh -o BatchMode=yes -l admin -p 2222", "dom0b.example.org")]
-    [InlineData("[fd00::2]:22", "ssh -o BatchMode=yes -p 22", "fd00::2")]
+    [InlineData("xenlab2", Base, "xenlab2")]
+    [InlineData("root@xenlab2", Base + " -l root", "xenlab2")]
+    [InlineData("admin@dom0b.example.org:2222", Base + " -l admin -p 2222", "dom0b.example.org")]
+    [InlineData("[fd00::2]:22", Base + " -p 22", "fd00::2")]
     public void TheSshCommandCarriesTheUserAndPortOfTheAddressOnly(string address, string command, string host)
     {
         var target = XenMigrator.ResolveAddress(new LocalXenHost(), address);
@@ -24,7 +26,7 @@ public class MigrationPlanTests
         var destination = new SshXenHost(new SshTarget("dom0b", "root", 2222), new SshOptions { IdentityFile = "/home/me/.ssh/id_xen", ConfigFile = "/home/me/lab.conf" });
         var target = XenMigrator.ResolveAddress(destination, null);
         var command = string.Join(" ", XenMigrator.BuildSshCommand(target));
-        Assert.Equal("ssh -o BatchMode=yes -l root -p 2222", command);
+        Assert.Equal(Base + " -l root -p 2222", command);
         Assert.DoesNotContain("id_xen", command, StringComparison.Ordinal);
         var local = Assert.Throws<XenException>(() => XenMigrator.ResolveAddress(new LocalXenHost(), null));
         Assert.Equal("XenMigrationNoAddress", local.ErrorId);

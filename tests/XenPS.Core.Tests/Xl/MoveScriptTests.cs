@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using CsCheck;
+using XenPS.Core.Execution;
+using XenPS.Core.Hosts;
+using XenPS.Core.Tests.Execution;
+using XenPS.Core.Xl;
+using Xunit;
+
+namespace XenPS.Core.Tests.Xl;
+
+/// <summary>
+/// The script the source runs for a move without -Live (<see cref="XenMigrator.BuildMoveScript"/>), run under the real
+/// shells (dash as /bin/sh, BusyBox ash) with its supervisor and lifeline, for generated plans with hostile domain names
+/// and every address form: recording stand-ins for xl (the source) and ssh (the destination) show that it runs exactly
+/// the intended argv, acts on the domain by id, asks the destination before it touches the source's copy, and decides
+/// as the protocol says; nothing else runs ($CANARY never appears).
+/// </summary>
+public sealed class MoveScriptTests : IDisposable
+{
+    private readonly string _dir;
+    private readonly string _bin;
+    private readonly string _log;
+    private readonly string _canary;
+
+    public MoveScriptTests()
+    {
+        _dir = Directory.CreateTempSubdirectory("xenps-movescript-").FullName;
+        _bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        _log = Path.Combine(_dir, "calls.log");
+        _canary = Path.Combine(_dir, "CANARY");
+        // xl on the source: save writes a stream; list shows the domain (its id from the file "id") paused, as xl save -p leaves it.
+        Tool("xl", "case \"$1\" in\n" +
+                   "  save) printf 'stream of %s' \"$3\" ;;\n" +
+                   "  list) printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; printf '%s %s 128 1 --p--- 2.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\" \"$(cat \"$XENPS_T_DIR/id\")\" ;;\n" +
+                   "esac\nexit 0");
+        // ssh to the destination: the restore reads the stream (and fails for a host holding a 1); xl list there shows
+        // the domain running once a restore succeeded.
+        Tool("ssh", "for a in \"$@\"; do last2=\"$last1\"; last1=\"$a\"; done\n" +
+                    "case \"$last2 $last1\" in\n" +
+                    "  '/dev/stdin'*|'-p /dev/stdin'|'restore /dev/stdin') cat > /dev/null; for a in \"$@\"; do case \"$a\" in *1*) exit 1 ;; esac; done; : > \"$XENPS_T_DIR/restored\"; exit 0 ;;\n" +
+                    "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; [ -f \"$XENPS_T_DIR/restored\" ] && printf '%s 7 128 1 -b---- 0.5\\n' \"$(cat \"$XENPS_T_DIR/name\")\"; exit 0 ;;\n" +
+                    "esac\nexit 0");
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private void Tool(string name, string then)
+    {
+        var path = Path.Combine(_bin, name);
+        File.WriteAllText(path, "#!/bin/sh\nprintf '%s\\0' \"${0##*/}\" \"$#\" \"$@\" >> \"$XENPS_T_LOG\"\n" + then + "\n");
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
+    }
+
+    private List<(string Tool, string[] Args)> Calls()
+    {
+        var calls = new List<(string, string[])>();
+        if (!File.Exists(_log)) return calls;
+        var tokens = Encoding.UTF8.GetString(File.ReadAllBytes(_log)).Split('\0');
+        for (var i = 0; i + 1 < tokens.Length;)
+        {
+            var n = int.Parse(tokens[i + 1], CultureInfo.InvariantCulture);
+            calls.Add((tokens[i], tokens.Skip(i + 2).Take(n).ToArray()));
+            i += 2 + n;
+        }
+        return calls;
+    }
+
+    /// <summary>Domain names as xl list can show them (no leading or trailing blank, which its columns would eat).</summary>
+    private static readonly Gen<XenMigrationPlan> Plans = GeneratedScriptTests.Plans.Where(p =>
+        p.Request.Domain.Name.Trim() == p.Request.Domain.Name && p.Request.Domain.Name.Length > 0 && p.Request.Domain.Name != "Domain-0");
+
+    [Theory]
+    [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
+    public async Task TheMoveAsksTheDestinationBeforeItDestroysOrResumesTheSourceByItsId(string shell)
+    {
+        var argv = shell == "sh" ? new[] { "/bin/sh" } : new[] { ShellSandbox.RealTool("busybox", "BusyBox is not installed: apt-get install busybox."), "ash" };
+        var plans = new List<XenMigrationPlan>();
+        Plans.Array[6, 6].Sample(batch => plans.AddRange(batch), iter: ScriptProperty.Batches, threads: 1);
+        var cases = 0;
+        foreach (var plan in plans)
+        {
+            cases++;
+            File.Delete(_log);
+            File.Delete(Path.Combine(_dir, "restored"));
+            File.WriteAllText(Path.Combine(_dir, "name"), plan.Request.Domain.Name);
+            var id = plan.Request.Domain.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            File.WriteAllText(Path.Combine(_dir, "id"), id);
+            plan.Request.StatusDirectory = Path.Combine(_dir, "status");
+            plan.Request.SettleTime = TimeSpan.Zero;
+            var script = SshXenHost.PathPrelude.Append(XenMigrator.BuildMoveScript(plan, "op1"));
+            var spec = new CommandSpec(argv[0], argv.Skip(1).Append("-s")) { StandardInput = script.Text, KeepStandardInputOpen = true, Timeout = TimeSpan.FromSeconds(60) };
+            spec.Environment["PATH"] = _bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
+            spec.Environment["CANARY"] = _canary;
+            spec.Environment["XENPS_T_LOG"] = _log;
+            spec.Environment["XENPS_T_DIR"] = _dir;
+            var run = await CliWrapCommandRunner.Instance.RunAsync(spec, CancellationToken.None);
+
+            var ssh = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToArray();
+            var restore = ssh.Skip(1).Concat(plan.WasRunning ? new[] { "xl", "restore", "/dev/stdin" } : new[] { "xl", "restore", "-p", "/dev/stdin" }).ToArray();
+            var restored = !restore.Any(w => w.Contains('1', StringComparison.Ordinal));
+            var calls = Calls();
+            var what = $"{shell}, domain «{plan.Request.Domain.Name}» to {plan.Address}, {(plan.WasRunning ? "running" : "paused")}:\n{run.StandardError}";
+            // The transfer (both sides at once), then the destination's list, then the source's list, then the act.
+            Assert.True(calls.Count >= 4, what);
+            Assert.Equal(new[] { ("ssh", restore), ("xl", new[] { "save", "-p", id, "/dev/stdout" }) }.OrderBy(c => c.Item1).Select(c => c.Item1 + " " + string.Join("\u2423", c.Item2)),
+                calls.Take(2).OrderBy(c => c.Tool).Select(c => c.Tool + " " + string.Join("\u2423", c.Args)));
+            Assert.Equal("ssh " + string.Join("\u2423", ssh.Skip(1).Concat(new[] { "xl", "list" })), calls[2].Tool + " " + string.Join("\u2423", calls[2].Args));
+            Assert.Equal(("xl", "list"), (calls[3].Tool, string.Join(" ", calls[3].Args)));
+            var acts = calls.Skip(4).Select(c => c.Tool + " " + string.Join(" ", c.Args)).ToList();
+            var status = File.ReadAllText(Path.Combine(_dir, "status", "move-" + id + ".status"));
+            if (restored)
+            {
+                Assert.True(new[] { "xl destroy " + id }.SequenceEqual(acts), what + string.Join("\n", acts));
+                Assert.Equal(0, run.ExitCode);
+                Assert.Contains("\nend destroyed-source ", status, StringComparison.Ordinal);
+            }
+            else if (plan.WasRunning)
+            {
+                Assert.True(new[] { "xl unpause " + id }.SequenceEqual(acts), what + string.Join("\n", acts));
+                Assert.Contains("\nend resumed-source ", status, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.True(acts.Count == 0, what + string.Join("\n", acts));
+                Assert.Contains("\nend kept-source-paused ", status, StringComparison.Ordinal);
+            }
+            Assert.False(File.Exists(_canary), "the canary exists: " + what);
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "status", "move-" + id + ".status")));
+        }
+        Assert.Equal(6 * ScriptProperty.Batches, cases);
+    }
+}
