@@ -71,21 +71,20 @@ public sealed class XlClient
         return XlListJsonParser.Parse(result.StandardOutput);
     }
 
-    /// <summary>xl list and xl list -l at the same time, merged by domid. Domains missing from the JSON keep IsDetailed false.</summary>
+    /// <summary>xl list and xl list -l, merged by domid. Domains missing from the JSON keep IsDetailed false. On a
+    /// remote host both run in one script (<see cref="DetailedListScript"/>): one SSH round trip; on this machine they
+    /// are two programs run at the same time (xl found by <see cref="ToolResolver"/>, XENPS_XL_PATH honoured).</summary>
     public async Task<List<XenDomain>> ListDetailedAsync(CancellationToken cancellationToken)
     {
-        // xl list and xl list -l run at the same time. A domain that restarted between the two (on_reboot="restart"
-        // gives it a new id) is in one under its old id and in the other under its new one, or, when xl list -l ran in
-        // the 2-3 s between the old instance and the new, missing from the JSON altogether: read both again (after a
-        // second, in the second case), a few times at most, so that its details are not lost to that race. Domain-0
-        // is never in xl list -l, and is no reason to read again.
+        // A domain that restarted between the two (on_reboot="restart" gives it a new id) is in one under its old id
+        // and in the other under its new one, or, when xl list -l ran in the 2-3 s between the old instance and the
+        // new, missing from the JSON altogether: read both again (after a second, in the second case), a few times at
+        // most, so that its details are not lost to that race. Domain-0 is never in xl list -l, and is no reason to
+        // read again.
         for (var attempt = 1; ; attempt++)
         {
-            var listTask = ListAsync(cancellationToken);
-            var longTask = ListLongAsync(cancellationToken);
-            await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
-            var domains = await listTask.ConfigureAwait(false);
-            var configs = (await longTask.ConfigureAwait(false)).GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
+            var (domains, configList) = await ReadBothAsync(cancellationToken).ConfigureAwait(false);
+            var configs = configList.GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
             var missing = domains.Where(d => d.Id != 0 && !configs.ContainsKey(d.Id)).ToList();
             var restarted = missing.Where(d => configs.Values.Any(c => c.Name == d.Name)).ToList();
             if (missing.Count > 0 && attempt < 3)
@@ -108,6 +107,60 @@ public sealed class XlClient
             }
             return domains;
         }
+    }
+
+    private async Task<(List<XenDomain> Domains, List<XlDomainConfig> Configs)> ReadBothAsync(CancellationToken cancellationToken)
+    {
+        if (Host.IsLocal)
+        {
+            var listTask = ListAsync(cancellationToken);
+            var longTask = ListLongAsync(cancellationToken);
+            await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
+            return (await listTask.ConfigureAwait(false), await longTask.ConfigureAwait(false));
+        }
+
+        var separator = "xenps-list-l-" + Guid.NewGuid().ToString("N");
+        var description = $"[{Host.ComputerName}] xl list; xl list -l";
+        var options = new HostRunOptions { Timeout = DefaultTimeout, OnCommandLine = line => Output.WriteVerbose("Running: " + line) };
+        var result = await Host.RunScriptAsync(DetailedListScript(separator), options, cancellationToken).ConfigureAwait(false);
+        Output.WriteDebug(DescribeResult(description, result));
+        var parts = SplitDetailedOutput(result.StandardOutput, separator);
+        if (result.ExitCode != 0)
+        {
+            var failed = parts is null ? $"[{Host.ComputerName}] xl list" : $"[{Host.ComputerName}] xl list -l";
+            throw XlErrorClassifier.Classify(result, failed, Host.ComputerName);
+        }
+        if (parts is not { } both)
+        {
+            throw new XenException("XenUnexpectedOutput", XenErrorKind.InvalidResult,
+                $"Host '{Host.ComputerName}' answered xl list and xl list -l without the line that separates them.") { ComputerName = Host.ComputerName };
+        }
+        return (XlListParser.Parse(both.List, Host.ComputerName), XlListJsonParser.Parse(both.Long));
+    }
+
+    /// <summary>The script that reads xl list and xl list -l in one round trip: xl list, then a line holding only
+    /// <paramref name="separator"/> (random for each call, so no domain name can forge it), then xl list -l. It stops at
+    /// the first failure with that exit code; a missing xl is exit code 127 with a clear message.</summary>
+    internal static ShellScript DetailedListScript(string separator) => ShellScript
+        .Of($"command -v xl >/dev/null 2>&1 || {{ printf '%s\\n' {"xenps: xl: not found on this host"} >&2; exit 127; }}")
+        .Line($"xl list </dev/null || exit")
+        .Line($"printf '%s\\n' {separator}")
+        .Line($"exec xl list -l </dev/null");
+
+    /// <summary>Splits what <see cref="DetailedListScript"/> printed at its separator line: null when there is none
+    /// (xl list failed, or the output was cut).</summary>
+    internal static (string List, string Long)? SplitDetailedOutput(string stdout, string separator)
+    {
+        var line = separator + "\n";
+        int at;
+        if (stdout.StartsWith(line, StringComparison.Ordinal)) at = 0;
+        else
+        {
+            at = stdout.IndexOf("\n" + line, StringComparison.Ordinal);
+            if (at < 0) return null;
+            at++;
+        }
+        return (stdout.Substring(0, at), stdout.Substring(at + line.Length));
     }
 
     public async Task<XenHost> InfoAsync(CancellationToken cancellationToken)
