@@ -19,6 +19,10 @@ public sealed class HostRunOptions
 
     /// <summary>Called once with the exact command line, before it runs (the cmdlets write it to Verbose).</summary>
     public Action<string>? OnCommandLine { get; set; }
+
+    /// <summary>A read-only query (xl list, xl info...), safe to run again: a session's host may send it through its
+    /// persistent query shell (<see cref="SshOptions.QueryChannels"/>) instead of a new ssh.</summary>
+    public bool Query { get; set; }
 }
 
 /// <summary>

@@ -47,6 +47,17 @@ public sealed class XlClient
         return result;
     }
 
+    /// <summary>Runs a read-only xl query (list, info, vcpu-list, uptime): like <see cref="RunAsync"/> with check, and
+    /// marked <see cref="HostRunOptions.Query"/>, so that a session's host may answer it through its query channel.</summary>
+    private async Task<CommandResult> QueryAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var options = new HostRunOptions { Timeout = DefaultTimeout, Query = true, OnCommandLine = line => Output.WriteVerbose("Running: " + line) };
+        var result = await Host.RunAsync("xl", arguments, options, cancellationToken).ConfigureAwait(false);
+        Output.WriteDebug(DescribeResult(Host.Describe("xl", arguments), result));
+        if (result.ExitCode != 0) throw XlErrorClassifier.Classify(result, Host.Describe("xl", arguments), Host.ComputerName);
+        return result;
+    }
+
     public static string DescribeResult(string commandLine, CommandResult result)
     {
         var sb = new StringBuilder();
@@ -60,14 +71,14 @@ public sealed class XlClient
     /// <summary>xl list: every domain.</summary>
     public async Task<List<XenDomain>> ListAsync(CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "list" }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "list" }, cancellationToken).ConfigureAwait(false);
         return XlListParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
     /// <summary>xl list -l: the configuration of every domain xl can retrieve it for.</summary>
     public async Task<List<XlDomainConfig>> ListLongAsync(CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "list", "-l" }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "list", "-l" }, cancellationToken).ConfigureAwait(false);
         return XlListJsonParser.Parse(result.StandardOutput);
     }
 
@@ -121,7 +132,7 @@ public sealed class XlClient
 
         var separator = "xenps-list-l-" + Guid.NewGuid().ToString("N");
         var description = $"[{Host.ComputerName}] xl list; xl list -l";
-        var options = new HostRunOptions { Timeout = DefaultTimeout, OnCommandLine = line => Output.WriteVerbose("Running: " + line) };
+        var options = new HostRunOptions { Timeout = DefaultTimeout, Query = true, OnCommandLine = line => Output.WriteVerbose("Running: " + line) };
         var result = await Host.RunScriptAsync(DetailedListScript(separator), options, cancellationToken).ConfigureAwait(false);
         Output.WriteDebug(DescribeResult(description, result));
         var parts = SplitDetailedOutput(result.StandardOutput, separator);
@@ -165,19 +176,19 @@ public sealed class XlClient
 
     public async Task<XenHost> InfoAsync(CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "info" }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "info" }, cancellationToken).ConfigureAwait(false);
         return XlInfoParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
     public async Task<List<XenVCpu>> VcpuListAsync(IEnumerable<string> domains, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "vcpu-list" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "vcpu-list" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
         return XlVcpuListParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
     public async Task<List<XenDomainUptime>> UptimeAsync(IEnumerable<string> domains, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "uptime" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "uptime" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
         return XlUptimeParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
