@@ -7,7 +7,7 @@
     CompanyName          = 'XenPS'
     Copyright            = '(c) 2026 XenPS contributors. MIT License.'
     Description          = 'Manage the Xen hypervisor on FreeBSD Dom0 hosts from PowerShell: the xl toolstack and the host setup of the FreeBSD Handbook as objects that pipe into one another, locally or over SSH.'
-    PowerShellVersion    = '7.2'
+    PowerShellVersion    = '7.4'
     FormatsToProcess     = @('XenPS.Format.ps1xml')
     TypesToProcess       = @('XenPS.Types.ps1xml')
     CmdletsToExport      = @(

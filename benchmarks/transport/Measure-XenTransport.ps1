@@ -4,7 +4,7 @@ Measures the three transport ratios of benchmarks/README.md ("SSH transport and 
 lab (tests/lab/lab start --count 2), in one run.
 
 .DESCRIPTION
-Run it through the hosted engine with the built module (see run.sh next to it), never as part of the tests:
+Run it in pwsh with the built module on PSModulePath (see run.sh next to it), never as part of the tests:
 
     benchmarks/transport/run.sh            # XENPS_LAB_RUN selects the lab (default /tmp/xenps-lab)
 

@@ -4,8 +4,8 @@
     A short tour of XenPS against one Xen Dom0: the host, a new guest, the domain table, stop and remove.
 
 .DESCRIPTION
-    Runs unchanged under pwsh (Import-Module XenPS first) and under tests/XenPS.PowerShellHost, the engine host this
-    repository uses where pwsh is not installed. tests/lab/demo runs it against the project's Xen lab.
+    Run it with pwsh -File where XenPS is installed (Install-PSResource XenPS) or on PSModulePath;
+    tests/lab/demo runs it against the project's Xen lab.
     The guest is a small PV Linux guest that boots the kernel and initramfs the lab ships in /var/lib/xen; on a
     FreeBSD Dom0 you would rather install an HVM guest from an ISO (see Get-Help New-XenDomU -Examples).
 

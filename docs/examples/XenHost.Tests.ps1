@@ -5,8 +5,8 @@
 
 .DESCRIPTION
     One It block per Test-XenDom0 check, named after the check, so that a failing check shows by name with its
-    remedy; then no crashed domains, and free memory above a threshold. Pass the hosts and the thresholds as
-    container data:
+    remedy; then, on live hosts, no crashed domains and free memory above a threshold. Pass the hosts and the
+    thresholds as container data:
 
         $container = New-PesterContainer -Path ./XenHost.Tests.ps1 -Data @{
             ComputerName        = 'dom0a', 'dom0b'
@@ -16,47 +16,66 @@
         }
         Invoke-Pester -Container $container -Output Detailed
 
-    Without -Data the local host is audited with the parameters' defaults. Give the same Dom0 settings that
+    Without -Data the local host is audited with the parameters' defaults. -Root audits a FreeBSD system mounted at
+    that path instead (a new install, a boot environment) with the same checks Test-XenDom0 -Root makes, on each
+    -ComputerName; the live checks (domains, memory) are about the running host, so -Root alone leaves them out and
+    -Root with -ComputerName keeps them. Give the same Dom0 settings that
     Initialize-XenDom0 was run with (Dom0Memory, Dom0VCpus, BridgeInterface); settings that are not given are only
     checked for being there.
 #>
 param(
     [string[]] $ComputerName = @('localhost'),
+    [string] $Root,
     [int] $MinimumFreeMemoryMB = 1024,
     [string] $Dom0Memory,
     [int] $Dom0VCpus,
     [string] $BridgeInterface
 )
 
+# Live checks: always on hosts; with -Root only when the hosts were named (a mounted root alone has no domains).
+$liveChecks = -not $Root -or $PSBoundParameters.ContainsKey('ComputerName')
+
 BeforeDiscovery {
     # The checks are read at discovery time so that each one becomes its own It block.
-    $hosts = foreach ($computer in $ComputerName) {
+    $targets = foreach ($computer in $ComputerName) {
         $audit = @{ ComputerName = $computer }
+        if ($Root) { $audit.Root = $Root }
         if ($Dom0Memory) { $audit.Dom0Memory = $Dom0Memory }
         if ($Dom0VCpus) { $audit.Dom0VCpus = $Dom0VCpus }
         if ($BridgeInterface) { $audit.BridgeInterface = $BridgeInterface }
+        # The public contract: one result per check, with its name (Check) and whether it holds (Compliant);
+        # Expected, Actual and Remedy explain a failure.
         $checks = Test-XenDom0 @audit -ErrorAction Continue | ForEach-Object {
             @{
                 Check     = $_.Check
-                Path      = $_.Path
+                Compliant = $_.Compliant
                 Expected  = $_.Expected
                 Actual    = $_.Actual
-                Compliant = $_.Compliant
                 Remedy    = $_.Remedy
             }
         }
-        @{ ComputerName = $computer; Checks = @($checks) }
+        @{
+            ComputerName = $computer
+            Target       = if ($Root) { "$computer, the system at $Root" } else { $computer }
+            Live         = $liveChecks
+            Checks       = @($checks)
+        }
     }
 }
 
-Describe 'Xen Dom0 <ComputerName>' -ForEach $hosts {
+Describe 'Xen Dom0 <Target>' -ForEach $targets {
     Context 'Host preparation (Test-XenDom0)' {
+        It 'answers Test-XenDom0' {
+            $Checks.Count | Should -BeGreaterThan 0 -Because 'Test-XenDom0 must return one result per check (see its errors above)'
+        }
+
         It '<Check>' -ForEach $Checks {
             $Compliant | Should -BeTrue -Because "expected '$Expected' but found '$Actual'$(if ($Remedy) { "; remedy: $Remedy" })"
         }
     }
 
-    Context 'Domains' {
+    # Live hosts only: a mounted system has no running domains ($Live is the -ForEach data, known at discovery).
+    if ($Live) { Context 'Domains' {
         BeforeAll {
             $domains = Get-XenDomain -ComputerName $ComputerName
             $xenHost = Get-XenHost -ComputerName $ComputerName
@@ -70,5 +89,5 @@ Describe 'Xen Dom0 <ComputerName>' -ForEach $hosts {
         It 'has more than <MinimumFreeMemoryMB> MiB of free memory' -TestCases @(@{ MinimumFreeMemoryMB = $MinimumFreeMemoryMB }) {
             $xenHost.FreeMemoryMB | Should -BeGreaterThan $MinimumFreeMemoryMB
         }
-    }
+    } }
 }

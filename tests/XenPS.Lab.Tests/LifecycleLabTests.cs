@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using XenPS.PowerShellHost;
+using XenPS.Tests.Hosting;
 using Xunit;
 
 namespace XenPS.Lab.Tests;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Management.Automation;
 using Xunit;
 using Xunit.Abstractions;
-using XenPS.PowerShellHost;
+using XenPS.Tests.Hosting;
 
 namespace XenPS.Lab.Tests;
 

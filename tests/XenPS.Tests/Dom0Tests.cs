@@ -3,7 +3,7 @@ using System.Management.Automation.Language;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
-using XenPS.PowerShellHost;
+using XenPS.Tests.Hosting;
 using Xunit;
 
 namespace XenPS.Tests;
@@ -284,7 +284,8 @@ public sealed class Dom0Tests : EngineTest
         Assert.Matches(@"Compliant\s+Check\s+Expected\s+Actual", Host.Text);
         Host.ClearText();
         Run($"Initialize-XenDom0 {Handbook} -Root '{_root.Replace("'", "''", StringComparison.Ordinal)}' -Confirm:$false | Out-Host");
-        Assert.Matches(@"Changed\s+File\s+Setting\s+Before\s+After", Host.Text);
+        Assert.Matches(@"File: .*loader.conf on localhost", Host.Text);
+        Assert.Matches(@"Changed\s+Setting\s+Before\s+After", Host.Text);
     }
 
     [Fact]

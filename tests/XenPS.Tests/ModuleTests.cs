@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using XenPS.PowerShellHost;
+using XenPS.Tests.Hosting;
 using Xunit;
 
 namespace XenPS.Tests;
@@ -16,7 +16,7 @@ public sealed class ModuleTests : EngineTest
         var info = (PSModuleInfo)Assert.Single(r.Output).BaseObject;
         var versionInPsd1 = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Engine.ModuleManifest), @"ModuleVersion\s*=\s*'([^']+)'").Groups[1].Value;
         Assert.Equal(Version.Parse(versionInPsd1), info.Version);
-        Assert.Equal("7.2", info.PowerShellVersion.ToString());
+        Assert.Equal("7.4", info.PowerShellVersion.ToString());
         Assert.Equal(new[] { "Core" }, info.CompatiblePSEditions);
 
         // Every cmdlet class in the module's assembly, as the engine loaded it.
@@ -45,11 +45,37 @@ public sealed class ModuleTests : EngineTest
             .Select(f => Path.GetRelativePath(ModuleDir, f)).OrderBy(f => f, StringComparer.Ordinal).ToArray();
         var expected = new[]
         {
-            "CliWrap.dll", "DiffPlex.dll", "Microsoft.Bcl.AsyncInterfaces.dll", "System.CodeDom.dll", "System.Management.dll",
-            "XenPS.Core.dll", "XenPS.Format.ps1xml", "XenPS.Types.ps1xml", "XenPS.dll", "XenPS.psd1",
+            "CliWrap.dll", "DiffPlex.dll", "XenPS.Core.dll", "XenPS.Format.ps1xml", "XenPS.Types.ps1xml", "XenPS.dll", "XenPS.psd1",
         };
         Assert.Equal(expected, files.Where(f => !f.StartsWith("en-US", StringComparison.Ordinal)).ToArray());
         Assert.DoesNotContain(files, f => f.Contains("System.Management.Automation", StringComparison.Ordinal));
+        // net8.0 assemblies (the runtime of pwsh 7.4): no netstandard2.0 build whose dependencies pull in polyfills
+        // or Windows-only libraries (CliWrap's netstandard2.0 build brings System.Management and System.CodeDom).
+        foreach (var dll in new[] { "XenPS.dll", "XenPS.Core.dll", "CliWrap.dll" })
+        {
+            var framework = TargetFramework(Path.Combine(ModuleDir, dll));
+            Assert.True(framework is ".NETCoreApp,Version=v8.0" or ".NETCoreApp,Version=v7.0" or ".NETCoreApp,Version=v6.0", $"{dll}: {framework}");
+        }
+    }
+
+    /// <summary>The [TargetFramework] of an assembly, read from its metadata without loading it.</summary>
+    private static string? TargetFramework(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        var md = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        foreach (var handle in md.GetAssemblyDefinition().GetCustomAttributes())
+        {
+            var attribute = md.GetCustomAttribute(handle);
+            if (attribute.Constructor.Kind != System.Reflection.Metadata.HandleKind.MemberReference) continue;
+            var ctor = md.GetMemberReference((System.Reflection.Metadata.MemberReferenceHandle)attribute.Constructor);
+            var type = md.GetTypeReference((System.Reflection.Metadata.TypeReferenceHandle)ctor.Parent);
+            if (md.GetString(type.Name) != "TargetFrameworkAttribute") continue;
+            var blob = md.GetBlobReader(attribute.Value);
+            blob.ReadUInt16(); // prolog
+            return blob.ReadSerializedString();
+        }
+        return null;
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Management.Automation;
-using XenPS.PowerShellHost;
+using XenPS.Tests.Hosting;
 using Xunit;
 
 namespace XenPS.Tests;

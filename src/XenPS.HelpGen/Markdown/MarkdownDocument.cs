@@ -3,6 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using Markdig;
+using Markdig.Extensions.Yaml;
+using Markdig.Syntax;
+using XenPS.HelpGen.Yaml;
 
 namespace XenPS.HelpGen.Markdown;
 
@@ -63,14 +67,14 @@ internal sealed class MdText : MdBlock
 }
 
 /// <summary>
-/// The few markdown constructs help pages are made of: YAML front matter between "---" lines, ATX headings, fenced code
-/// blocks and lines of text. Enough to read PlatyPS pages exactly where PlatyPS itself (Markdig) splits them, with line
-/// numbers for error messages; inline markup is left to <see cref="MarkdownText"/>.
+/// A help page split the way PlatyPS 1.x splits it, by Markdig (CommonMark, with YAML front matter): the front matter
+/// (read with YamlDotNet), ATX headings, fenced code blocks, and every other line as a line of text, with the 1-based
+/// line numbers of the page for error messages. Inline markup is left to <see cref="MarkdownText"/>.
 /// </summary>
 internal sealed class MarkdownDocument
 {
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseYamlFrontMatter().Build();
     private static readonly Regex HeadingPattern = new(@"^ {0,3}(?<hashes>#{1,6})(?:[ \t]+(?<text>.*?))?(?:[ \t]+#+)?[ \t]*$", RegexOptions.CultureInvariant);
-    private static readonly Regex FencePattern = new(@"^(?<indent> {0,3})(?<fence>`{3,}|~{3,})[ \t]*(?<info>[^`]*?)[ \t]*$", RegexOptions.CultureInvariant);
 
     private MarkdownDocument(string path, IReadOnlyList<KeyValuePair<string, string>>? frontMatter, int frontMatterEndLine, IReadOnlyList<MdBlock> blocks)
     {
@@ -91,120 +95,123 @@ internal sealed class MarkdownDocument
 
     public static MarkdownDocument Load(string path) => Parse(File.ReadAllText(path), path);
 
-    /// <summary>Splits <paramref name="text"/> into blocks. Structural errors (unclosed front matter or fence, a
-    /// front matter line without "key: value") are reported through <paramref name="diagnostics"/> when given, else thrown.</summary>
+    /// <summary>Splits <paramref name="text"/> into blocks. Structural errors (unclosed front matter or fence, front
+    /// matter that is not a mapping of single values) are reported through <paramref name="diagnostics"/> when given,
+    /// else thrown.</summary>
     public static MarkdownDocument Parse(string text, string path, DiagnosticBag? diagnostics = null)
     {
         var bag = diagnostics ?? new DiagnosticBag(path);
-        var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
-        if (lines.Length > 0 && lines[0].Length > 0 && lines[0][0] == '\uFEFF') lines[0] = lines[0].Substring(1);
+        text = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        if (text.Length > 0 && text[0] == '\uFEFF') text = text.Substring(1);
+        var lines = text.Split('\n');
+        var document = Markdig.Markdown.Parse(text, Pipeline);
 
-        var index = 0;
         List<KeyValuePair<string, string>>? frontMatter = null;
         var frontMatterEnd = 0;
-        if (lines.Length > 0 && lines[0].TrimEnd() == "---")
+        var bodyStart = 0;
+        if (document.FirstOrDefault() is YamlFrontMatterBlock yaml)
         {
+            frontMatter = ReadFrontMatter(yaml, bag);
+            frontMatterEnd = yaml.Line + yaml.Lines.Count + 2;
+            bodyStart = frontMatterEnd;
+        }
+        else if (lines.Length > 0 && lines[0].TrimEnd() == "---")
+        {
+            bag.Error(1, "The front matter opened by '---' on line 1 is never closed by a '---' line.");
             frontMatter = new List<KeyValuePair<string, string>>();
-            index = 1;
-            var closed = false;
-            for (; index < lines.Length; index++)
+            frontMatterEnd = lines.Length;
+            bodyStart = lines.Length;
+        }
+
+        // Headings and fenced code blocks where Markdig finds them (a '#' in a code block is no heading); every other
+        // line of the body is a line of text.
+        var structural = new SortedDictionary<int, (MdBlock Block, int LastLine)>();
+        foreach (var block in document.Descendants<Block>())
+        {
+            if (block.Line < bodyStart) continue;
+            switch (block)
             {
-                var line = lines[index];
-                if (line.TrimEnd() == "---")
-                {
-                    closed = true;
-                    frontMatterEnd = index + 1;
-                    index++;
+                case FencedCodeBlock fence when block.Parent is Markdig.Syntax.MarkdownDocument:
+                    var body = new List<string>();
+                    for (var k = 0; k < fence.Lines.Count; k++) body.Add(fence.Lines.Lines[k].Slice.ToString());
+                    var closed = fence.ClosingFencedCharCount > 0;
+                    if (!closed) bag.Error(fence.Line + 1, $"The code block opened by '{new string(fence.FencedChar, fence.OpeningFencedCharCount)}' on line {fence.Line + 1} is never closed.");
+                    var last = closed ? LineOf(text, fence.Span.End) : lines.Length - 1;
+                    structural[fence.Line] = (new MdFence(fence.Line + 1, ((fence.Info ?? string.Empty) + " " + (fence.Arguments ?? string.Empty)).Trim(), body), last);
                     break;
-                }
-                if (line.Trim().Length == 0 || line.TrimStart().StartsWith('#')) continue;
-                var colon = line.IndexOf(':', StringComparison.Ordinal);
-                if (colon <= 0)
-                {
-                    bag.Error(index + 1, $"The front matter line '{line.Trim()}' is not 'key: value'.");
-                    continue;
-                }
-                var key = line.Substring(0, colon).Trim();
-                if (frontMatter.Any(kv => string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)))
-                {
-                    bag.Error(index + 1, $"The front matter key '{key}' appears twice.");
-                    continue;
-                }
-                frontMatter.Add(new KeyValuePair<string, string>(key, Unquote(line.Substring(colon + 1).Trim())));
-            }
-            if (!closed)
-            {
-                bag.Error(1, "The front matter opened by '---' on line 1 is never closed by a '---' line.");
-                frontMatterEnd = lines.Length;
+                case HeadingBlock heading when block.Parent is Markdig.Syntax.MarkdownDocument && !heading.IsSetext:
+                    var match = HeadingPattern.Match(lines[heading.Line]);
+                    var headingText = match.Success ? match.Groups["text"].Value.Trim() : string.Empty;
+                    structural[heading.Line] = (new MdHeading(heading.Line + 1, heading.Level, headingText), heading.Line);
+                    break;
             }
         }
 
         var blocks = new List<MdBlock>();
-        while (index < lines.Length)
+        for (var index = bodyStart; index < lines.Length; index++)
         {
-            var line = lines[index];
-            var fence = FencePattern.Match(line);
-            if (fence.Success)
+            if (structural.TryGetValue(index, out var found))
             {
-                var marker = fence.Groups["fence"].Value;
-                var indent = fence.Groups["indent"].Value.Length;
-                var start = index;
-                var body = new List<string>();
-                var closed = false;
-                for (index++; index < lines.Length; index++)
-                {
-                    var candidate = lines[index];
-                    var trimmed = candidate.TrimStart(' ');
-                    if (candidate.Length - trimmed.Length <= 3 && trimmed.TrimEnd().Length >= marker.Length
-                        && trimmed.TrimEnd().All(c => c == marker[0]))
-                    {
-                        closed = true;
-                        index++;
-                        break;
-                    }
-                    body.Add(RemoveIndent(candidate, indent));
-                }
-                if (!closed) bag.Error(start + 1, $"The code block opened by '{marker}' on line {start + 1} is never closed.");
-                blocks.Add(new MdFence(start + 1, fence.Groups["info"].Value.Trim(), body));
+                blocks.Add(found.Block);
+                index = found.LastLine;
                 continue;
             }
-
-            var heading = HeadingPattern.Match(line);
-            if (heading.Success)
-            {
-                blocks.Add(new MdHeading(index + 1, heading.Groups["hashes"].Value.Length, heading.Groups["text"].Value.Trim()));
-            }
-            else
-            {
-                blocks.Add(new MdText(index + 1, line.TrimEnd()));
-            }
-            index++;
+            // The text after the last line break is no line of its own (a page ends with a newline).
+            if (index == lines.Length - 1 && lines[index].Length == 0) break;
+            blocks.Add(new MdText(index + 1, lines[index].TrimEnd()));
         }
 
         if (diagnostics is null) bag.ThrowIfAny();
         return new MarkdownDocument(path, frontMatter, frontMatterEnd, blocks);
     }
 
+    /// <summary>The front matter as YamlDotNet reads it: a mapping of single values, in file order.</summary>
+    private static List<KeyValuePair<string, string>> ReadFrontMatter(YamlFrontMatterBlock block, DiagnosticBag bag)
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        var firstLine = block.Line + 2;
+        YamlNode root;
+        try
+        {
+            root = YamlReader.Parse(Enumerable.Range(0, block.Lines.Count).Select(k => block.Lines.Lines[k].Slice.ToString()).ToList(), firstLine);
+        }
+        catch (YamlException ex)
+        {
+            bag.Error(ex.Line, "The front matter is not valid YAML: " + ex.Message);
+            return pairs;
+        }
+        if (root is not YamlMapping map)
+        {
+            bag.Error(firstLine, "The front matter must be 'key: value' lines.");
+            return pairs;
+        }
+        foreach (var (key, value) in map.Entries)
+        {
+            if (pairs.Any(kv => string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)))
+            {
+                bag.Error(value.Line, $"The front matter key '{key}' appears twice.");
+                continue;
+            }
+            if (value is not YamlScalar scalar)
+            {
+                bag.Error(value.Line, $"The front matter key '{key}' must have a single value.");
+                continue;
+            }
+            pairs.Add(new KeyValuePair<string, string>(key, scalar.Value));
+        }
+        return pairs;
+    }
+
+    private static int LineOf(string text, int offset)
+    {
+        var line = 0;
+        for (var k = 0; k < offset && k < text.Length; k++) if (text[k] == '\n') line++;
+        return line;
+    }
+
     /// <summary>The front matter value of <paramref name="key"/> (case-insensitive, as PlatyPS reads it), or null.</summary>
     public string? GetMetadata(string key) =>
         FrontMatter?.Where(kv => string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)).Select(kv => kv.Value).FirstOrDefault();
-
-    private static string Unquote(string value)
-    {
-        if (value.Length >= 2 && ((value[0] == '\'' && value[^1] == '\'') || (value[0] == '"' && value[^1] == '"')))
-        {
-            var inner = value.Substring(1, value.Length - 2);
-            return value[0] == '\'' ? inner.Replace("''", "'", StringComparison.Ordinal) : inner.Replace("\\\"", "\"", StringComparison.Ordinal);
-        }
-        return value;
-    }
-
-    private static string RemoveIndent(string line, int indent)
-    {
-        var remove = 0;
-        while (remove < indent && remove < line.Length && line[remove] == ' ') remove++;
-        return line.Substring(remove);
-    }
 }
 
 /// <summary>A heading and the blocks under it up to the next heading of the same or a higher level.</summary>

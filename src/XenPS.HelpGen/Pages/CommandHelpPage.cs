@@ -470,7 +470,7 @@ public sealed class CommandHelpPage
             var yamlFence = (MdFence)sub.Body[yamlIndex];
             try
             {
-                var node = MiniYaml.Parse(yamlFence.Lines, yamlFence.Line + 1);
+                var node = YamlReader.Parse(yamlFence.Lines, yamlFence.Line + 1);
                 parameters.Add(ReadParameterMetadata(name, description, paras, node, sub.Line));
             }
             catch (YamlException ex)
@@ -493,8 +493,8 @@ public sealed class CommandHelpPage
     private static ParameterHelp ReadParameterMetadata(string name, string description, List<string> paras, YamlNode node, int line)
     {
         if (node is not YamlMapping map) throw new YamlException(node.Line, "The parameter metadata must be a mapping of 'Key: value' lines.");
-        MiniYaml.RejectUnknownKeys(map, ParameterKeys, $"the metadata of -{name}");
-        var type = MiniYaml.GetString(map, "Type");
+        YamlReader.RejectUnknownKeys(map, ParameterKeys, $"the metadata of -{name}");
+        var type = YamlReader.GetString(map, "Type");
         if (type.Trim().Length == 0) throw new YamlException(map.Get("Type")?.Line ?? map.Line, $"'Type' of -{name} is empty; give the full .NET type name (e.g. System.String[]).");
 
         var setsNode = map.Get("ParameterSets") ?? throw new YamlException(map.Line, $"The metadata of -{name} has no 'ParameterSets' list.");
@@ -504,31 +504,31 @@ public sealed class CommandHelpPage
         foreach (var item in setList.Items)
         {
             if (item is not YamlMapping set) throw new YamlException(item.Line, "Each ParameterSets item is a mapping starting '- Name: ...'.");
-            MiniYaml.RejectUnknownKeys(set, ParameterSetKeys, $"a parameter set of -{name}");
-            var setName = MiniYaml.GetString(set, "Name");
+            YamlReader.RejectUnknownKeys(set, ParameterSetKeys, $"a parameter set of -{name}");
+            var setName = YamlReader.GetString(set, "Name");
             if (setName.Length == 0) throw new YamlException(set.Line, $"A parameter set of -{name} has an empty Name.");
-            var position = MiniYaml.GetString(set, "Position", "Named");
+            var position = YamlReader.GetString(set, "Position", "Named");
             if (!string.Equals(position, "Named", StringComparison.OrdinalIgnoreCase) && !(int.TryParse(position, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && p >= 0))
                 throw new YamlException(set.Get("Position")?.Line ?? set.Line, $"Position of -{name} in '{setName}' must be 'Named' or a number, not '{position}'.");
             if (sets.Any(s => string.Equals(s.Name, setName, StringComparison.OrdinalIgnoreCase)))
                 throw new YamlException(set.Line, $"-{name} lists the parameter set '{setName}' twice.");
             sets.Add(new ParameterSetInfo(setName, position,
-                MiniYaml.GetBool(set, "IsRequired", false),
-                MiniYaml.GetBool(set, "ValueFromPipeline", false),
-                MiniYaml.GetBool(set, "ValueFromPipelineByPropertyName", false),
-                MiniYaml.GetBool(set, "ValueFromRemainingArguments", false)));
+                YamlReader.GetBool(set, "IsRequired", false),
+                YamlReader.GetBool(set, "ValueFromPipeline", false),
+                YamlReader.GetBool(set, "ValueFromPipelineByPropertyName", false),
+                YamlReader.GetBool(set, "ValueFromRemainingArguments", false)));
         }
         if (sets.Count > 1 && sets.Any(s => s.AppliesToAllSets))
             throw new YamlException(setsNode.Line, $"-{name} lists '(All)' together with named sets.");
 
         return new ParameterHelp(name, description, paras, type.Trim(),
-            MiniYaml.GetString(map, "DefaultValue", string.Empty),
-            MiniYaml.GetBool(map, "SupportsWildcards", false),
-            MiniYaml.GetStringList(map, "Aliases"),
+            YamlReader.GetString(map, "DefaultValue", string.Empty),
+            YamlReader.GetBool(map, "SupportsWildcards", false),
+            YamlReader.GetStringList(map, "Aliases"),
             sets,
-            MiniYaml.GetBool(map, "DontShow", false),
-            MiniYaml.GetStringList(map, "AcceptedValues"),
-            MiniYaml.GetString(map, "HelpMessage", string.Empty),
+            YamlReader.GetBool(map, "DontShow", false),
+            YamlReader.GetStringList(map, "AcceptedValues"),
+            YamlReader.GetString(map, "HelpMessage", string.Empty),
             line);
     }
 

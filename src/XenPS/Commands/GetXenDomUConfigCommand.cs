@@ -16,7 +16,7 @@ public sealed class GetXenDomUConfigCommand : XenCmdlet
     /// <summary>Domain names: their files in the configuration directory (&lt;dir&gt;/&lt;name&gt;.cfg). Wildcards search the directory.</summary>
     [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
-    [ArgumentCompleter(typeof(DomainNameCompleter))]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 

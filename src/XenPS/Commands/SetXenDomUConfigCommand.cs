@@ -21,7 +21,7 @@ public sealed class SetXenDomUConfigCommand : XenCmdlet
     /// <summary>Domain names: their files in the configuration directory.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
-    [ArgumentCompleter(typeof(DomainNameCompleter))]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 

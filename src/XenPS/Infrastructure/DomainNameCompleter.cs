@@ -37,7 +37,7 @@ public sealed class DomainNameCompleter : IArgumentCompleter
         }
     }
 
-    private static XenHostIdentity? FirstSession(IDictionary bound)
+    internal static XenHostIdentity? FirstSession(IDictionary bound)
     {
         if (!bound.Contains("Session")) return null;
         var value = bound["Session"] is IEnumerable e and not string ? e.Cast<object?>().FirstOrDefault() : bound["Session"];
@@ -45,7 +45,7 @@ public sealed class DomainNameCompleter : IArgumentCompleter
         return value is XenHostSession s ? new XenHostIdentity(s) : null;
     }
 
-    private static string? FirstComputerName(IDictionary bound)
+    internal static string? FirstComputerName(IDictionary bound)
     {
         if (!bound.Contains("ComputerName")) return null;
         return bound["ComputerName"] switch
@@ -56,6 +56,6 @@ public sealed class DomainNameCompleter : IArgumentCompleter
         };
     }
 
-    private static string Quote(string name) =>
+    internal static string Quote(string name) =>
         name.Any(c => char.IsWhiteSpace(c) || "'\"`$;(){}[]@#&|<>,".IndexOf(c) >= 0) ? "'" + name.Replace("'", "''") + "'" : name;
 }

@@ -130,37 +130,4 @@ public class CommandRunnerTests
         Assert.EndsWith("/sh", ToolResolver.Resolve("sh"), StringComparison.Ordinal);
         Assert.Null(ToolResolver.Resolve("xenps-no-such-tool"));
     }
-
-    /// <summary>CliWrap's netstandard2.0 build can lose the wake-up of its own wait and never return (a lock-free lazy
-    /// TaskCompletionSource in its polyfilled Task.WhenEach): the runner then takes the exit code from the process once
-    /// it has exited and its pipes are read. Here CliWrap's part is a task that never ends.</summary>
-    [Fact]
-    public async Task AnExitedProgramIsReportedEvenWhenCliWrapNeverSaysSo()
-    {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", "-c \"exit 7\"") { UseShellExecute = false })!;
-        var never = new TaskCompletionSource<int>().Task;
-        var exit = CliWrapCommandRunner.ExitCodeAsync(never, () => process, Task.CompletedTask, TimeSpan.FromMilliseconds(200));
-        Assert.Same(exit, await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(30))));
-        Assert.Equal(7, await exit);
-    }
-
-    [Fact]
-    public async Task ARunningProgramIsWaitedForAndCliWrapsOwnResultWins()
-    {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
-        var never = new TaskCompletionSource<int>().Task;
-        var exit = CliWrapCommandRunner.ExitCodeAsync(never, () => process, Task.CompletedTask, TimeSpan.FromMilliseconds(200));
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.False(exit.IsCompleted, "returned while the program still ran");
-        process.Kill();
-        Assert.Same(exit, await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(30))));
-        Assert.Equal(137, await exit);
-
-        // When CliWrap answers, its exit code is the one (no process needed).
-        var reported = new TaskCompletionSource<int>();
-        var pipes = new TaskCompletionSource<bool>();
-        var answer = CliWrapCommandRunner.ExitCodeAsync(reported.Task, () => null, pipes.Task, TimeSpan.FromMilliseconds(200));
-        reported.SetResult(3);
-        Assert.Equal(3, await answer);
-    }
 }

@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Reflection;
 
-namespace XenPS.PowerShellHost;
+namespace XenPS.Tests.Hosting;
 
 /// <summary>The result of one script run: output objects and every stream.</summary>
 public sealed class RunResult

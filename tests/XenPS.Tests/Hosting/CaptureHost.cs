@@ -6,7 +6,7 @@ using System.Management.Automation.Host;
 using System.Security;
 using System.Text;
 
-namespace XenPS.PowerShellHost;
+namespace XenPS.Tests.Hosting;
 
 /// <summary>
 /// A PowerShell host that records what the engine shows the user: Out-Default's rendered text, "What if:" lines,
