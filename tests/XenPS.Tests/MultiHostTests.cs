@@ -35,6 +35,9 @@ public sealed class MultiHostTests : EngineTest
 
     private IReadOnlyList<string> SshCalls => File.Exists(_sshLog) ? File.ReadAllLines(_sshLog) : Array.Empty<string>();
 
+    /// <summary>The ssh runs that ran a remote shell (not the control commands -O check/exit).</summary>
+    private List<string> ShellRuns => SshCalls.Where(c => c.EndsWith("\t/bin/sh -s", StringComparison.Ordinal)).ToList();
+
     private static string[] Hosts(RunResult r) => r.Output.Select(o => (string)Prop(o, "ComputerName")!).ToArray();
 
     [Fact]
@@ -142,11 +145,75 @@ public sealed class MultiHostTests : EngineTest
         r = Run("Get-XenDomain -Session $s");
         Assert.Empty(r.Errors);
         Assert.Equal(new[] { "dom0a", "dom0a", "dom0b", "dom0b" }, Hosts(r).OrderBy(h => h, StringComparer.Ordinal));
-        // -ComputerName with the name of a session goes through that session (its user and port).
+        // -ComputerName with the name of a session goes through that session (its user and port): here through the
+        // session's query channel, which Get-XenDomain opened, so no new ssh at all.
         File.Delete(_sshLog);
         r = Run("Get-XenHost -ComputerName dom0a");
         Assert.Equal("dom0a", Assert.Single(Hosts(r)));
-        Assert.Equal(new[] { "admin@dom0a:2222\t/bin/sh -s" }, SshCalls);
+        Assert.Empty(SshCalls);
+        Assert.Contains("dom0a|info", Xl.HostCalls);
+        Run("Get-XenHostSession | Disconnect-XenHost");
+        r = Run("Get-XenHost -ComputerName dom0a");
+        Assert.Equal(new[] { "dom0a\t/bin/sh -s" }, ShellRuns);
+    }
+
+    /// <summary>The processes of this test's query channels: the fake ssh execs /bin/sh -s, which keeps this test's
+    /// XENPS_FAKE_SSH_LOG in its environment.</summary>
+    private List<int> ChannelProcesses()
+    {
+        var marker = "XENPS_FAKE_SSH_LOG=" + _sshLog + "\0";
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Contains(marker, StringComparison.Ordinal)) pids.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return pids;
+    }
+
+    [Fact]
+    public void ASessionAnswersItsQueriesThroughOneLongLivedShellPerHostUntilDisconnected()
+    {
+        Run("Connect-XenHost dom0a, dom0b");
+        File.Delete(_sshLog);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var r = Run("Get-XenDomain -Session (Get-XenHostSession)");
+            Assert.Empty(r.Errors);
+            Assert.Equal(new[] { "dom0a/Domain-0", "dom0a/guest1", "dom0b/Domain-0", "dom0b/guest1" },
+                r.Output.Select(o => (string)Prop(o, "ComputerName")! + "/" + (string)Prop(o, "Name")!).OrderBy(x => x, StringComparer.Ordinal));
+        }
+        var detailed = Run("Get-XenDomain -Session (Get-XenHostSession) -Detailed -Name guest1");
+        Assert.All(detailed.Output, o => Assert.True((bool)Prop(o, "IsDetailed")!));
+        Assert.Equal(2, Run("Get-XenHost -Session (Get-XenHostSession)").Output.Count);
+
+        // Five queries of each host, and one ssh per host: its query channel.
+        Assert.Equal(new[] { "dom0a\t/bin/sh -s", "dom0b\t/bin/sh -s" }, ShellRuns.OrderBy(c => c, StringComparer.Ordinal));
+        Assert.Equal(4, Xl.HostCalls.Count(c => c == "dom0a|list -v"));
+        Assert.Single(Xl.HostCalls, c => c == "dom0a|list -l");
+        Assert.Single(Xl.HostCalls, c => c == "dom0a|info");
+        Assert.Equal(2, ChannelProcesses().Count);
+
+        // A change goes through an ssh of its own, as always.
+        Xl.MapText("pause 1", "");
+        Assert.Empty(Run("Suspend-XenDomain -Session (Get-XenHostSession dom0a) -Name guest1").Errors);
+        Assert.Equal(3, ShellRuns.Count);
+
+        // Disconnect-XenHost ends the channels (their ssh processes) with the masters.
+        Run("Get-XenHostSession | Disconnect-XenHost");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (ChannelProcesses().Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.Empty(ChannelProcesses());
     }
 
     [Fact]

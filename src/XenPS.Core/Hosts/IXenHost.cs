@@ -29,6 +29,10 @@ public sealed class HostRunOptions
     /// <summary>Keeps the script's standard input open until it ends, without wrapping it: for a script that carries its
     /// own supervisor (the not-live move) and must end with exit. Never for a plain script: sh would wait for more.</summary>
     internal bool HoldInputOpen { get; set; }
+
+    /// <summary>A read-only query (xl list, xl info...), safe to run again: a session's host may send it through its
+    /// persistent query shell (<see cref="SshOptions.QueryChannels"/>) instead of a new ssh.</summary>
+    public bool Query { get; set; }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -30,6 +31,11 @@ public sealed class SshOptions
     public string ControlDirectory { get; set; } = Environment.GetEnvironmentVariable("XENPS_SSH_CONTROL_DIR") is { Length: > 0 } d
         ? d
         : SshControlDirectory.DefaultPath();
+
+    /// <summary>Read-only queries (<see cref="HostRunOptions.Query"/>) go through persistent remote shells
+    /// (<see cref="SshQueryChannel"/>) that outlive one call: a query then costs no new ssh process and no new SSH session.
+    /// Set for the sessions of Connect-XenHost, whose hosts live as long as the session.</summary>
+    public bool QueryChannels { get; set; }
 }
 
 /// <summary>
@@ -80,7 +86,9 @@ public sealed class SshXenHost : IXenHost
         // A single program: when supervised, its helpers (xl migrate's ssh transport, libxl's save helper) are stopped
         // first, so that it fails as when its transport breaks and cleans up after itself.
         if (options.Supervised) script = PathPrelude.Append(RemoteSupervisor.Wrap(script, options.Timeout, RemoteStopMode.ChildrenFirst));
-        var result = await RunRawAsync(script, options, cancellationToken).ConfigureAwait(false);
+        var result = UsesChannel(options)
+            ? await RunQueryAsync(script, Describe(tool, arguments), options, cancellationToken).ConfigureAwait(false)
+            : await RunRawAsync(script, options, cancellationToken).ConfigureAwait(false);
         return new CommandResult(tool, arguments.ToArray(), result.ExitCode, result.StandardOutput, result.StandardError, result.Duration);
     }
 
@@ -89,7 +97,9 @@ public sealed class SshXenHost : IXenHost
         options.OnCommandLine?.Invoke($"[{ComputerName}] sh -s <<script\n{script.DisplayText.TrimEnd('\n')}\nscript");
         var work = PathPrelude.Append(script);
         if (options.Supervised) work = PathPrelude.Append(RemoteSupervisor.Wrap(work, options.Timeout, RemoteStopMode.Group));
-        return RunRawAsync(work, options, cancellationToken);
+        return UsesChannel(options)
+            ? RunQueryAsync(work, $"[{ComputerName}] sh -s", options, cancellationToken)
+            : RunRawAsync(work, options, cancellationToken);
     }
 
     /// <summary>The script that runs one tool: PATH fix-up, a clear marker when the tool is missing, then exec.</summary>
@@ -150,9 +160,10 @@ public sealed class SshXenHost : IXenHost
         }
     }
 
-    /// <summary>Closes the shared master connection, if one is up.</summary>
+    /// <summary>Closes the query channels and the shared master connection, if one is up.</summary>
     public async Task CloseMasterAsync(CancellationToken cancellationToken)
     {
+        CloseChannels();
         var args = BuildSshArguments().TakeWhile(a => a != "--").Concat(new[] { "-O", "exit", "--", Target.Destination }).ToArray();
         EnsureControlDirectory();
         try
@@ -203,6 +214,78 @@ public sealed class SshXenHost : IXenHost
             ex.ComputerName = ComputerName;
             throw;
         }
+    }
+
+    private readonly ConcurrentBag<SshQueryChannel> _channels = new();
+
+    /// <summary>How many idle query channels a host keeps (more are open only while queries run at the same time).</summary>
+    private const int IdleChannels = 2;
+
+    private bool UsesChannel(HostRunOptions options) =>
+        Options.QueryChannels && options.Query && !options.Supervised && !options.HoldInputOpen &&
+        options.OnStandardOutputLine is null && options.OnStandardErrorLine is null;
+
+    /// <summary>Runs a read-only query through an idle query channel, or a new one. A channel that ended before it
+    /// answered (its connection went away while idle) is dropped and the query sent once more through a new one; when
+    /// no channel can be opened the query runs on its own, which reports why the host cannot be reached.</summary>
+    private async Task<CommandResult> RunQueryAsync(ShellScript script, string display, HostRunOptions options, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan? Left() => options.Timeout is { } t ? (t > watch.Elapsed ? t - watch.Elapsed : TimeSpan.Zero) : null;
+        try
+        {
+            for (var attempt = 0; attempt < 2; attempt++)
+            {
+                var fresh = false;
+                if (!TryTakeChannel(out var channel))
+                {
+                    EnsureControlDirectory();
+                    channel = await SshQueryChannel.OpenAsync("ssh", BuildSshArguments(), PathPrelude, Left(), cancellationToken).ConfigureAwait(false);
+                    if (channel is null) break;
+                    fresh = true;
+                }
+                var result = await channel.RunAsync(script.Text, display, Left(), cancellationToken).ConfigureAwait(false);
+                if (result is not null)
+                {
+                    ReturnChannel(channel);
+                    return new CommandResult("ssh", BuildSshArguments().ToArray(), result.ExitCode, result.StandardOutput, result.StandardError, watch.Elapsed);
+                }
+                channel.Dispose();
+                if (fresh) break;
+            }
+        }
+        catch (XenException ex)
+        {
+            ex.ComputerName = ComputerName;
+            throw;
+        }
+        return await RunRawAsync(script, new HostRunOptions { Timeout = Left(), Query = options.Query }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool TryTakeChannel(out SshQueryChannel channel)
+    {
+        while (_channels.TryTake(out channel!))
+        {
+            if (!channel.IsClosed) return true;
+        }
+        return false;
+    }
+
+    private void ReturnChannel(SshQueryChannel channel)
+    {
+        if (_channels.Count >= IdleChannels)
+        {
+            channel.Dispose();
+            return;
+        }
+        // Like the master connection: closed once unused for ControlPersist (the channel keeps the master in use).
+        channel.CloseWhenIdleFor(Options.ControlPersist);
+        _channels.Add(channel);
+    }
+
+    private void CloseChannels()
+    {
+        while (_channels.TryTake(out var channel)) channel.Dispose();
     }
 
     private static string FirstLines(string text) =>

@@ -114,7 +114,7 @@ public static class XenHostSessions
         if (port is not null && parsed.Port is not null && port != parsed.Port)
             throw new XenException("XenInvalidArgumentCombination", XenErrorKind.InvalidArgument, $"'{computerName}' names the port {parsed.Port}, and -Port says {port}.");
         var target = new SshTarget(parsed.Host, user ?? parsed.User, port ?? parsed.Port);
-        var options = new SshOptions { IdentityFile = identityFile };
+        var options = new SshOptions { IdentityFile = identityFile, QueryChannels = true };
         return new XenHostSession(computerName.Trim(), new SshXenHost(target, options, runner, computerName.Trim()));
     }
 

@@ -53,6 +53,17 @@ public sealed class XlClient
         return result;
     }
 
+    /// <summary>Runs a read-only xl query (list, info, vcpu-list, uptime): like <see cref="RunAsync"/> with check, and
+    /// marked <see cref="HostRunOptions.Query"/>, so that a session's host may answer it through its query channel.</summary>
+    private async Task<CommandResult> QueryAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var options = new HostRunOptions { Timeout = DefaultTimeout, Query = true, OnCommandLine = line => Output.WriteVerbose("Running: " + SecretRedactor.Redact(line)) };
+        var result = await Host.RunAsync("xl", arguments, options, cancellationToken).ConfigureAwait(false);
+        Output.WriteDebug(DescribeResult(Host.Describe("xl", arguments), result));
+        if (result.ExitCode != 0) throw XlErrorClassifier.Classify(result, Host.Describe("xl", arguments), Host.ComputerName);
+        return result;
+    }
+
     /// <summary>The command line, exit code, time and output of a run, for Debug: every password masked.</summary>
     public static string DescribeResult(string commandLine, CommandResult result)
     {
@@ -68,7 +79,7 @@ public sealed class XlClient
     /// acts on the instance it resolved, the id it has and the UUID it had (<see cref="FindInstanceAsync"/>).</summary>
     public async Task<List<XenDomain>> ListAsync(CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "list", "-v" }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "list", "-v" }, cancellationToken).ConfigureAwait(false);
         return XlListParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
@@ -89,25 +100,24 @@ public sealed class XlClient
     /// <summary>xl list -l: the configuration of every domain xl can retrieve it for.</summary>
     public async Task<List<XlDomainConfig>> ListLongAsync(CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "list", "-l" }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "list", "-l" }, cancellationToken).ConfigureAwait(false);
         return XlListJsonParser.Parse(result.StandardOutput);
     }
 
-    /// <summary>xl list and xl list -l at the same time, merged by domid. Domains missing from the JSON keep IsDetailed false.</summary>
+    /// <summary>xl list and xl list -l, merged by domid. Domains missing from the JSON keep IsDetailed false. On a
+    /// remote host both run in one script (<see cref="DetailedListScript"/>): one SSH round trip; on this machine they
+    /// are two programs run at the same time (xl found by <see cref="ToolResolver"/>, XENPS_XL_PATH honoured).</summary>
     public async Task<List<XenDomain>> ListDetailedAsync(CancellationToken cancellationToken)
     {
-        // xl list and xl list -l run at the same time. A domain that restarted between the two (on_reboot="restart"
-        // gives it a new id) is in one under its old id and in the other under its new one, or, when xl list -l ran in
-        // the 2-3 s between the old instance and the new, missing from the JSON altogether: read both again (after a
-        // second, in the second case), a few times at most, so that its details are not lost to that race. Domain-0
-        // is never in xl list -l, and is no reason to read again.
+        // A domain that restarted between the two (on_reboot="restart" gives it a new id) is in one under its old id
+        // and in the other under its new one, or, when xl list -l ran in the 2-3 s between the old instance and the
+        // new, missing from the JSON altogether: read both again (after a second, in the second case), a few times at
+        // most, so that its details are not lost to that race. Domain-0 is never in xl list -l, and is no reason to
+        // read again.
         for (var attempt = 1; ; attempt++)
         {
-            var listTask = ListAsync(cancellationToken);
-            var longTask = ListLongAsync(cancellationToken);
-            await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
-            var domains = await listTask.ConfigureAwait(false);
-            var configs = (await longTask.ConfigureAwait(false)).GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
+            var (domains, configList) = await ReadBothAsync(cancellationToken).ConfigureAwait(false);
+            var configs = configList.GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
             var missing = domains.Where(d => d.Id != 0 && !configs.ContainsKey(d.Id)).ToList();
             var restarted = missing.Where(d => configs.Values.Any(c => c.Name == d.Name)).ToList();
             if (missing.Count > 0 && attempt < 3)
@@ -132,21 +142,75 @@ public sealed class XlClient
         }
     }
 
+    private async Task<(List<XenDomain> Domains, List<XlDomainConfig> Configs)> ReadBothAsync(CancellationToken cancellationToken)
+    {
+        if (Host.IsLocal)
+        {
+            var listTask = ListAsync(cancellationToken);
+            var longTask = ListLongAsync(cancellationToken);
+            await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
+            return (await listTask.ConfigureAwait(false), await longTask.ConfigureAwait(false));
+        }
+
+        var separator = "xenps-list-l-" + Guid.NewGuid().ToString("N");
+        var description = $"[{Host.ComputerName}] xl list -v; xl list -l";
+        var options = new HostRunOptions { Timeout = DefaultTimeout, Query = true, OnCommandLine = line => Output.WriteVerbose("Running: " + line) };
+        var result = await Host.RunScriptAsync(DetailedListScript(separator), options, cancellationToken).ConfigureAwait(false);
+        Output.WriteDebug(DescribeResult(description, result));
+        var parts = SplitDetailedOutput(result.StandardOutput, separator);
+        if (result.ExitCode != 0)
+        {
+            var failed = parts is null ? $"[{Host.ComputerName}] xl list -v" : $"[{Host.ComputerName}] xl list -l";
+            throw XlErrorClassifier.Classify(result, failed, Host.ComputerName);
+        }
+        if (parts is not { } both)
+        {
+            throw new XenException("XenUnexpectedOutput", XenErrorKind.InvalidResult,
+                $"Host '{Host.ComputerName}' answered xl list and xl list -l without the line that separates them.") { ComputerName = Host.ComputerName };
+        }
+        return (XlListParser.Parse(both.List, Host.ComputerName), XlListJsonParser.Parse(both.Long));
+    }
+
+    /// <summary>The script that reads xl list and xl list -l in one round trip: xl list, then a line holding only
+    /// <paramref name="separator"/> (random for each call, so no domain name can forge it), then xl list -l. It stops at
+    /// the first failure with that exit code; a missing xl is exit code 127 with a clear message.</summary>
+    internal static ShellScript DetailedListScript(string separator) => ShellScript
+        .Of($"command -v xl >/dev/null 2>&1 || {{ printf '%s\\n' {"xenps: xl: not found on this host"} >&2; exit 127; }}")
+        .Line($"xl list -v </dev/null || exit")
+        .Line($"printf '%s\\n' {separator}")
+        .Line($"exec xl list -l </dev/null");
+
+    /// <summary>Splits what <see cref="DetailedListScript"/> printed at its separator line: null when there is none
+    /// (xl list failed, or the output was cut).</summary>
+    internal static (string List, string Long)? SplitDetailedOutput(string stdout, string separator)
+    {
+        var line = separator + "\n";
+        int at;
+        if (stdout.StartsWith(line, StringComparison.Ordinal)) at = 0;
+        else
+        {
+            at = stdout.IndexOf("\n" + line, StringComparison.Ordinal);
+            if (at < 0) return null;
+            at++;
+        }
+        return (stdout.Substring(0, at), stdout.Substring(at + line.Length));
+    }
+
     public async Task<XenHost> InfoAsync(CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "info" }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "info" }, cancellationToken).ConfigureAwait(false);
         return XlInfoParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
     public async Task<List<XenVCpu>> VcpuListAsync(IEnumerable<string> domains, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "vcpu-list" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "vcpu-list" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
         return XlVcpuListParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
     public async Task<List<XenDomainUptime>> UptimeAsync(IEnumerable<string> domains, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "uptime" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "uptime" }.Concat(domains).ToArray(), cancellationToken).ConfigureAwait(false);
         return XlUptimeParser.Parse(result.StandardOutput, Host.ComputerName);
     }
 
