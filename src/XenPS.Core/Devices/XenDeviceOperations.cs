@@ -68,12 +68,12 @@ public sealed class XenDeviceOperations
         }
         foreach (var row in attached.Where(b => configured.All(d => XenDeviceNames.DevId(d.Vdev) != b.DevId)))
         {
-            result.Add(Disk(domain, XenDeviceNames.XvdName(row.DevId), row.DevId, null, null, true, false, null, row, inConfig: false));
+            result.Add(Disk(domain, XenDeviceNames.XvdName(row.DevId), row.DevId, null, null, true, false, null, row, inConfig: false, known: false));
         }
         return result.OrderBy(d => d.DevId ?? int.MaxValue).ToList();
     }
 
-    private XenDomainDisk Disk(XenDomain domain, string? vdev, int? devId, string? target, string? format, bool readWrite, bool cdrom, string? backend, XlBlockDevice? row, bool inConfig) => new()
+    private XenDomainDisk Disk(XenDomain domain, string? vdev, int? devId, string? target, string? format, bool readWrite, bool cdrom, string? backend, XlBlockDevice? row, bool inConfig, bool known = true) => new()
     {
         ComputerName = Host.ComputerName,
         Name = domain.Name,
@@ -82,7 +82,7 @@ public sealed class XenDeviceOperations
         DevId = devId,
         Target = target,
         Format = format,
-        Access = readWrite ? "rw" : "ro",
+        Access = !known ? null : readWrite ? "rw" : "ro",
         IsCdrom = cdrom,
         BackendType = backend ?? (row?.BackendKind == "vbd" ? "phy" : row?.BackendKind),
         State = row?.State,

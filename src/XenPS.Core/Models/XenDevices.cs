@@ -40,8 +40,8 @@ public sealed class XenDomainDisk
 
     public string? Format { get; set; }
 
-    /// <summary>rw or ro.</summary>
-    public string Access { get; set; } = "rw";
+    /// <summary>rw or ro (null for an attached disk that xl's view of the configuration does not list).</summary>
+    public string? Access { get; set; }
 
     public bool IsCdrom { get; set; }
 
