@@ -47,11 +47,15 @@ BeforeDiscovery {
         # Expected, Actual and Remedy explain a failure.
         $checks = Test-XenDom0 @audit -ErrorAction Continue | ForEach-Object {
             @{
-                Check     = $_.Check
-                Compliant = $_.Compliant
-                Expected  = $_.Expected
-                Actual    = $_.Actual
-                Remedy    = $_.Remedy
+                Check         = $_.Check
+                Path          = $_.Path
+                Expected      = $_.Expected
+                Actual        = $_.Actual
+                Compliant     = $_.Compliant
+                Remedy        = $_.Remedy
+                # Where the value that takes effect is set (file:line), and what overrides the managed file.
+                Source        = $_.Source
+                ConflictsWith = @($_.ConflictsWith)
             }
         }
         @{
@@ -70,7 +74,8 @@ Describe 'Xen Dom0 <Target>' -ForEach $targets {
         }
 
         It '<Check>' -ForEach $Checks {
-            $Compliant | Should -BeTrue -Because "expected '$Expected' but found '$Actual'$(if ($Remedy) { "; remedy: $Remedy" })"
+            $found = "'$Actual'$(if ($Source) { " (from $Source)" })$(if ($ConflictsWith) { ", overridden by $($ConflictsWith -join ', ')" })"
+            $Compliant | Should -BeTrue -Because "expected '$Expected' but found $found$(if ($Remedy) { "; remedy: $Remedy" })"
         }
     }
 

@@ -127,6 +127,46 @@ public sealed class Dom0LabTests : LabTest
         Assert.Contains("+vm.max_user_wired=-1", Host.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void OverSshOverridingLinesAreCommentedOutAndALinkOutOfTheRootIsRefused()
+    {
+        const string Outside = "/root/fbsd-outside";
+        CopyTree();
+        var installed = InstallCapMkdb();
+        try
+        {
+            // The loader reads /boot/loader.conf.d after loader.conf, rc reads rc.conf.local after rc.conf.
+            Lab.SshOk(H, $"mkdir -p {Root}/boot/loader.conf.d");
+            Lab.WriteFile(H, $"{Root}/boot/loader.conf.d/20-old-xen.conf", "xen_cmdline=\"dom0_mem=2048M dom0=pvh\"\n");
+            Lab.WriteFile(H, $"{Root}/etc/rc.conf.local", "xencommons_enable=\"NO\"\n");
+            var audit = Run($"Test-XenDom0 -ComputerName {H} -Root {Root} {Handbook}");
+            var mem = Assert.Single(audit.Output, o => (string)Prop(o, "Check")! == "loader.conf: xen_cmdline dom0_mem");
+            Assert.Equal("dom0_mem=2048M", Prop(mem, "Actual"));
+            Assert.Equal($"{Root}/boot/loader.conf.d/20-old-xen.conf:1", Prop(mem, "Source"));
+            var r = Run($"Initialize-XenDom0 -ComputerName {H} -Root {Root} {Handbook} -Confirm:$false");
+            Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.Exception.Message)));
+            Assert.Equal("#xen_cmdline=\"dom0_mem=2048M dom0=pvh\"", Lab.SshOk(H, $"sed -n 2p {Root}/boot/loader.conf.d/20-old-xen.conf").Trim());
+            Assert.Equal("#xencommons_enable=\"NO\"", Lab.SshOk(H, $"sed -n 2p {Root}/etc/rc.conf.local").Trim());
+            Assert.All(Run($"Test-XenDom0 -ComputerName {H} -Root {Root} {Handbook}").Output.Where(o => ((string)Prop(o, "Check")!).Contains(':', StringComparison.Ordinal)),
+                o => Assert.True((bool)Prop(o, "Compliant")!, $"{Prop(o, "Check")}: {Prop(o, "Actual")} ({Prop(o, "Source")})"));
+
+            // ROOT/boot/loader.conf.d -> a directory outside the root: refused, nothing changes anywhere.
+            Lab.SshOk(H, $"rm -rf {Outside} && mkdir -p {Outside} && mv {Root}/boot/loader.conf.d/20-old-xen.conf {Outside}/ && rmdir {Root}/boot/loader.conf.d && ln -s {Outside} {Root}/boot/loader.conf.d");
+            var before = RemoteTree();
+            var outside = Lab.SshOk(H, $"sha256sum {Outside}/*");
+            var e = Assert.Single(Run($"Initialize-XenDom0 -ComputerName {H} -Root {Root} {Handbook} -Dom0Memory 4096M -Confirm:$false").Errors);
+            Assert.Equal("XenRootPathEscapes,XenPS.Commands.InitializeXenDom0Command", e.FullyQualifiedErrorId);
+            Assert.Contains($"{Root}/boot/loader.conf.d", e.Exception.Message, StringComparison.Ordinal);
+            Assert.Equal(before, RemoteTree());
+            Assert.Equal(outside, Lab.SshOk(H, $"sha256sum {Outside}/*"));
+        }
+        finally
+        {
+            Lab.Ssh(H, $"rm -rf {Outside} {Root}/boot/loader.conf.d");
+            if (installed) RemoveCapMkdb();
+        }
+    }
+
     [Theory]
     [InlineData("-Dom0Memory '8G; reboot'")]
     [InlineData("-Dom0Memory 8192M -BridgeInterface 'em0 \"; reboot'")]

@@ -257,7 +257,7 @@ public sealed class LifecycleLabTests : LabTest
 
         // Shutdown: reverse order; guests that do not stop in time are destroyed.
         Assert.True(LabFixture.WaitFor(() => Lab.Ssh(H, "grep -q GUEST-BOOTED /var/log/xen/console/guest-a1.log && grep -q GUEST-BOOTED /var/log/xen/console/guest-a2.log").ExitCode == 0, 180));
-        var stop = Lab.SshOk(H, "env -i PATH=/sbin:/bin:/usr/sbin:/usr/bin xendomains_timeout=60 sh /usr/local/etc/rc.d/xendomains stop", 300);
+        var stop = Lab.SshOk(H, "env -i PATH=/sbin:/bin:/usr/sbin:/usr/bin xendomains_shutdown_timeout=60 sh /usr/local/etc/rc.d/xendomains stop", 300);
         Assert.Matches(@"(?s)shutting down a1.*shutting down a2", stop);
         Assert.False(Running("a1"));
         Assert.False(Running("a2"));

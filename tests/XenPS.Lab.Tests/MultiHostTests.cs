@@ -203,6 +203,8 @@ public sealed class MultiHostTests : LabTest
         Assert.Equal(("/root/guest1.save", "guest1", A), ((string)checkpoint.Path, (string)checkpoint.Name, (string)checkpoint.ComputerName));
         Assert.False(Listed(A, "guest1"));
         Assert.Equal(long.Parse(Lab.SshOk(A, "stat -c %s /root/guest1.save").Trim(), CultureInfo.InvariantCulture), (long?)checkpoint.SizeBytes);
+        // The checkpoint holds the guest's memory and config: root only (xl alone would make it 0644 under umask 022).
+        Assert.Equal("600 root", Lab.SshOk(A, "stat -c '%a %U' /root/guest1.save").Trim());
 
         r = RunOk($"Get-XenHost -ComputerName {A} | Out-Null; Restore-XenDomain -Path /root/guest1.save -ComputerName {A} -Confirm:$false");
         dynamic restored = Assert.Single(r.Output);

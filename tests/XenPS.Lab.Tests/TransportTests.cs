@@ -98,6 +98,29 @@ public sealed class TransportTests : LabTest
     }
 
     [Fact]
+    public void RemoteFilesKeepTheirBytesAndAConcurrentEditIsRefused()
+    {
+        // A Latin-1 file with CRLF, a 0xFF and a NUL, written on the Dom0 itself.
+        Lab.SshOk(H, "rm -rf '/root/fs bytes' && mkdir -p '/root/fs bytes' && printf '# caf\\351\\r\\nx=1\\n\\377\\000end' > '/root/fs bytes/l1.conf'");
+        const string newFs = NewHost + "$fs = [XenPS.Core.Hosts.HostFileSystem]::new($h, $null); $p = '/root/fs bytes/l1.conf';";
+        Assert.Equal("23 20 63 61 66 e9 0d 0a 78 3d 31 0a ff 00 65 6e 64",
+            (string)EvalObject(newFs + "($fs.ReadFileBytesAsync($p, " + None + ").GetAwaiter().GetResult() | ForEach-Object { $_.ToString('x2') }) -join ' '").BaseObject);
+
+        // Edited through the text the editors see: only the edited bytes change.
+        EvalObject(newFs + "$t = $fs.ReadFileAsync($p, " + None + ").GetAwaiter().GetResult(); $w = [XenPS.Core.Hosts.FileWrite]::new($p, $t.Replace('x=1', 'x=2'), [NullString]::Value);" +
+            "$w.Expected = [XenPS.Core.Hosts.FileExpectation]::Of($t); $fs.WriteFileAtomicAsync($w, $false, " + None + ").GetAwaiter().GetResult()");
+        Assert.Equal("23 20 63 61 66 e9 0d 0a 78 3d 32 0a ff 00 65 6e 64", string.Join(" ", Lab.SshOk(H, "od -An -v -tx1 '/root/fs bytes/l1.conf'").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+
+        // Compare-and-swap on the remote host: a file that is no longer what was read is left alone.
+        var r = Engine.Run(newFs + "$w = [XenPS.Core.Hosts.FileWrite]::new($p, 'mine', [NullString]::Value); $w.Expected = [XenPS.Core.Hosts.FileExpectation]::Of('what I read');" +
+            "$fs.WriteFileAtomicAsync($w, $true, " + None + ").GetAwaiter().GetResult()");
+        Assert.True(r.HadErrors);
+        Assert.Contains("/root/fs bytes/l1.conf on " + H + " changed since it was read; nothing was written", r.Errors[0].ToString(), StringComparison.Ordinal);
+        Assert.Equal("l1.conf", Lab.SshOk(H, "ls -a '/root/fs bytes' | grep -v '^\\.\\.\\?$'").Trim());
+        Lab.SshOk(H, "rm -rf '/root/fs bytes'");
+    }
+
+    [Fact]
     public void AnUnknownHostKeyIsRefusedNeverAccepted()
     {
         // The same Dom0 through a config whose known_hosts does not know it: BatchMode refuses, never auto-accepts.

@@ -150,17 +150,100 @@ public sealed class Dom0Tests : EngineTest
         Assert.Contains("Input/output error", e.Exception.Message, StringComparison.Ordinal);
         Assert.Contains("None of the files was changed", e.Exception.Message, StringComparison.Ordinal);
         Assert.Empty(r.Output);
-        var after = Tree();
-        foreach (var (path, hash) in before) Assert.Equal(hash, after[path]);
-        // Only backups are new: of loader.conf (replaced, then put back) and of sysctl.conf (copied just before its
-        // rename failed); menu.rc.local was new, so it was removed again and has none.
-        Assert.Equal(new[] { "boot/loader.conf", "etc/sysctl.conf" }, after.Keys.Except(before.Keys).Select(k => k.Substring(0, k.IndexOf(".xenps-", StringComparison.Ordinal))).OrderBy(k => k, StringComparer.Ordinal));
-        Assert.All(after.Keys.Except(before.Keys), k => Assert.Matches(@"\.xenps-\d{8}T\d{6}Z\.bak$", k));
+        // Every file is byte for byte as it was and nothing is left over: loader.conf (replaced) got its old file back by
+        // renaming its backup over it, menu.rc.local (new) was removed again, the backup of sysctl.conf (copied just
+        // before its rename failed) was removed, and so were the staged files.
+        Assert.Equal(before, Tree());
         Assert.DoesNotContain(ToolCalls(), c => c.StartsWith("cap_mkdb", StringComparison.Ordinal));
 
         File.Delete(Path.Combine(Xl.Directory, "mv"));
         Assert.Empty(Initialize().Errors);
         foreach (var file in TreeFiles) Assert.Equal(Expected(file), File.ReadAllText(P(file)));
+    }
+
+    [Fact]
+    public void OverridingFilesFailTheAuditAndWhatIfShowsTheDiffsThatCommentThemOut()
+    {
+        Directory.CreateDirectory(P("boot/loader.conf.d"));
+        File.WriteAllText(P("boot/loader.conf.d/20-old-xen.conf"), "xen_cmdline=\"dom0_mem=2048M dom0=pvh\"\n");
+        File.WriteAllText(P("etc/rc.conf.local"), "# site settings\nntpd_enable=\"YES\"\nxencommons_enable=\"NO\"\n");
+        var oldXen = P("boot/loader.conf.d/20-old-xen.conf") + ":1";
+
+        var audit = Test();
+        Assert.Empty(audit.Errors);
+        var mem = Assert.Single(audit.Output, o => (string)Prop(o, "Check")! == "loader.conf: xen_cmdline dom0_mem");
+        Assert.False((bool)Prop(mem, "Compliant")!);
+        Assert.Equal("dom0_mem=2048M", Prop(mem, "Actual"));
+        Assert.Equal(oldXen, Prop(mem, "Source"));
+        Assert.Equal(new[] { oldXen }, (string[])Prop(mem, "ConflictsWith")!);
+        var xc = Assert.Single(audit.Output, o => (string)Prop(o, "Check")! == "rc.conf: xencommons_enable");
+        Assert.Equal("NO", Prop(xc, "Actual"));
+        Assert.Equal(P("etc/rc.conf.local") + ":3", Prop(xc, "Source"));
+
+        var before = Tree();
+        var whatIf = Run($"Initialize-XenDom0 {Handbook} -Root '{_root.Replace("'", "''", StringComparison.Ordinal)}' -WhatIf");
+        Assert.Empty(whatIf.Errors);
+        Assert.Equal(before, Tree());
+        var text = Host.Text;
+        Assert.Contains($"--- a{P("boot/loader.conf.d/20-old-xen.conf")}", text, StringComparison.Ordinal);
+        Assert.Contains("-xen_cmdline=\"dom0_mem=2048M dom0=pvh\"", text, StringComparison.Ordinal);
+        Assert.Contains("+# Disabled by Initialize-XenDom0 (XenPS): xen_cmdline is set in /boot/loader.conf.", text, StringComparison.Ordinal);
+        Assert.Contains("+#xen_cmdline=\"dom0_mem=2048M dom0=pvh\"", text, StringComparison.Ordinal);
+        Assert.Contains($"--- a{P("etc/rc.conf.local")}", text, StringComparison.Ordinal);
+        Assert.Contains("+#xencommons_enable=\"NO\"", text, StringComparison.Ordinal);
+        Assert.Contains("+xen_cmdline=\"dom0_mem=8192M dom0=pvh dom0_max_vcpus=4 console=com1,vga com1=115200,8n1 guest_loglvl=all loglvl=all\"", text, StringComparison.Ordinal);
+        Assert.Contains("Commenting out what would override the settings: xen_cmdline at " + oldXen, text, StringComparison.Ordinal);
+
+        var r = Initialize();
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.Exception.Message)));
+        Assert.Contains(r.Output, o => (string)Prop(o, "File")! == P("boot/loader.conf.d/20-old-xen.conf") && (string)Prop(o, "Setting")! == "xen_cmdline"
+                                       && (string?)Prop(o, "Before") == "dom0_mem=2048M dom0=pvh" && Prop(o, "After") is null && (bool)Prop(o, "Changed")!);
+        Assert.Contains(r.Output, o => (string)Prop(o, "Setting")! == "xen_cmdline dom0_mem" && (string?)Prop(o, "Source") == oldXen && ((string[])Prop(o, "ConflictsWith")!).SequenceEqual(new[] { oldXen }));
+        Assert.Contains(P("boot/loader.conf.d/20-old-xen.conf"), Host.Text, StringComparison.Ordinal);
+        var after = Test();
+        Assert.Empty(after.Errors);
+        Assert.All(after.Output, o => Assert.True((bool)Prop(o, "Compliant")!, $"{Prop(o, "Check")}: {Prop(o, "Actual")} ({Prop(o, "Source")})"));
+        Assert.Equal("#xen_cmdline=\"dom0_mem=2048M dom0=pvh\"", File.ReadAllLines(P("boot/loader.conf.d/20-old-xen.conf"))[1]);
+    }
+
+    [Fact]
+    public void ARootPathThatLeadsOutOfTheRootIsRefusedAndNothingChanges()
+    {
+        var outside = Directory.CreateTempSubdirectory("xenps outside ").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "20-old-xen.conf"), "xen_cmdline=\"dom0_mem=2048M dom0=pvh\"\n");
+            File.CreateSymbolicLink(P("boot/loader.conf.d"), outside);
+            var before = Tree();
+            var e = Assert.Single(Initialize().Errors);
+            Assert.Equal("XenRootPathEscapes,XenPS.Commands.InitializeXenDom0Command", e.FullyQualifiedErrorId);
+            Assert.Equal(ErrorCategory.PermissionDenied, e.CategoryInfo.Category);
+            Assert.Contains(P("boot/loader.conf.d"), e.Exception.Message, StringComparison.Ordinal);
+            Assert.Contains(outside, e.Exception.Message, StringComparison.Ordinal);
+            var t = Assert.Single(Test().Errors);
+            Assert.Equal("XenRootPathEscapes,XenPS.Commands.TestXenDom0Command", t.FullyQualifiedErrorId);
+            Assert.Equal(before, Tree());
+            Assert.Equal(new[] { "20-old-xen.conf" }, Directory.GetFiles(outside).Select(Path.GetFileName));
+            Assert.Equal("xen_cmdline=\"dom0_mem=2048M dom0=pvh\"\n", File.ReadAllText(Path.Combine(outside, "20-old-xen.conf")));
+            Assert.DoesNotContain(ToolCalls(), c => c.StartsWith("cap_mkdb", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheMountedSystemsFreebsdVersionIsReadNotRun()
+    {
+        var canary = P("../" + Path.GetFileName(_root) + ".canary");
+        File.WriteAllText(P("bin/freebsd-version"), "#!/bin/sh\nUSERLAND_VERSION=\"13.3-RELEASE-p2\"\n: > '" + canary + "'\necho \"$USERLAND_VERSION\"\n");
+        MakeExecutable(P("bin/freebsd-version"));
+        var r = Run($"Initialize-XenDom0 {Handbook} -Root '{_root.Replace("'", "''", StringComparison.Ordinal)}' -WhatIf");
+        Assert.Empty(r.Errors);
+        Assert.Empty(Test().Errors);
+        Assert.False(File.Exists(canary));
+        Assert.Contains("(FreeBSD 13.3-RELEASE-p2,", Host.Text, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -122,6 +122,20 @@ public sealed class FakeXl : IDisposable
         return this;
     }
 
+    private readonly Dictionary<string, (string Path, string Content)> _writes = new(StringComparer.Ordinal);
+
+    /// <summary>Makes a call with these arguments write <paramref name="content"/> to <paramref name="path"/> the way
+    /// xl save does (open with O_CREAT|O_TRUNC under the caller's umask: a new file gets the umask's mode, an existing
+    /// one keeps its own), before its output is replayed.</summary>
+    public FakeXl Writes(string arguments, string path, string content)
+    {
+        _writes[arguments] = (path, content);
+        Write();
+        return this;
+    }
+
+    private static string Sh(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
     /// <summary>Makes these arguments sleep (to test Ctrl+C and time limits).</summary>
     public FakeXl Sleep(string arguments, int seconds)
     {
@@ -213,6 +227,8 @@ public sealed class FakeXl : IDisposable
         sb.Append("h=\"${XENPS_FAKE_HOST:-localhost}\"\n");
         sb.Append("printf '%s\\t%s\\n' \"$(date +%s%N)\" \"$*\" >> \"$d/calls.log\"\n");
         sb.Append("printf '%s|%s\\n' \"$h\" \"$*\" >> \"$d/host-calls.log\"\n");
+        foreach (var (args, (path, content)) in _writes)
+            sb.Append("if [ \"$*\" = ").Append(Sh(args)).Append(" ]; then printf '%s' ").Append(Sh(content)).Append(" > ").Append(Sh(path)).Append("; fi\n");
         sb.Append("k=$(printf '%s' \"$*\" | tr -c 'A-Za-z0-9' '_')\n");
         sb.Append("hk=$(printf '%s|%s' \"$h\" \"$*\" | tr -c 'A-Za-z0-9' '_')\n");
         foreach (var (trigger, thens) in _hostThen)

@@ -27,7 +27,7 @@ public sealed class ProvisioningTests : EngineTest
         var text = Host.Text;
         Assert.Contains("What if: Create the domain web01 on localhost:", text, StringComparison.Ordinal);
         Assert.Contains($"1. Create the sparse disk image {P("web01.img")} (1 GB)", text, StringComparison.Ordinal);
-        Assert.Contains($"2. Write the configuration file {P("web01.cfg")} (mode 0600: it holds the VNC password)", text, StringComparison.Ordinal);
+        Assert.Contains($"2. Write the configuration file {P("web01.cfg")} (mode 0600: it holds a password)", text, StringComparison.Ordinal);
         Assert.Contains($"3. Start the domain: xl create {P("web01.cfg")}", text, StringComparison.Ordinal);
         Assert.Contains("name = \"web01\"", text, StringComparison.Ordinal);
         Assert.Contains("type = \"hvm\"", text, StringComparison.Ordinal);
@@ -170,6 +170,55 @@ public sealed class ProvisioningTests : EngineTest
         // Every line that was not about memory or the cdrom is unchanged.
         var kept = original.Split('\n').Where(l => !l.Contains("memory", StringComparison.Ordinal) && !l.Contains("cdrom", StringComparison.Ordinal) && !l.StartsWith("boot", StringComparison.Ordinal));
         Assert.All(kept, l => Assert.Contains(l, after, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SetXenDomUConfigRefusesAFileEditedWhileItWaitedForConfirmation()
+    {
+        var path = P("race.cfg");
+        File.WriteAllText(path, "name = \"race\"\nmemory = 512\n");
+        // Another admin edits the file while this one reads the confirmation prompt.
+        Host.OnChoice = () => File.AppendAllText(path, "vcpus = 4\n");
+        Host.ChoiceAnswers.Enqueue(0);
+        var r = Run($"Set-XenDomUConfig -Path '{path}' -MemoryMB 1024 -Confirm");
+        var error = Assert.Single(r.Errors);
+        Assert.Equal("XenFileChanged,XenPS.Commands.SetXenDomUConfigCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);
+        Assert.Equal(path, error.TargetObject);
+        Assert.Contains($"{path} on localhost changed since it was read; nothing was written; run the command again.", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("name = \"race\"\nmemory = 512\nvcpus = 4\n", File.ReadAllText(path));
+        Assert.Equal(new[] { "install.iso", "race.cfg" }, Files());
+
+        // Run again, it reads the file anew and keeps the other admin's line.
+        Host.OnChoice = null;
+        r = Run($"Set-XenDomUConfig -Path '{path}' -MemoryMB 1024 -Confirm:$false");
+        Assert.Empty(r.Errors);
+        Assert.Equal("name = \"race\"\nmemory = 1024\nvcpus = 4\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void SetXenDomUConfigKeepsTheBytesOfALatin1Comment()
+    {
+        var path = P("latin1.cfg");
+        var comment = System.Text.Encoding.Latin1.GetBytes("# Cr\u00e9\u00e9 par l'\u00e9quipe\n");
+        File.WriteAllBytes(path, comment.Concat(System.Text.Encoding.ASCII.GetBytes("name = \"latin1\"\nmemory = 512\n")).ToArray());
+        var r = Run($"Set-XenDomUConfig -Path '{path}' -MemoryMB 1024 -Confirm:$false");
+        Assert.Empty(r.Errors);
+        Assert.Equal(comment.Concat(System.Text.Encoding.ASCII.GetBytes("name = \"latin1\"\nmemory = 1024\n")), File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void NewXenDomURefusesAConfigFileThatAppearedWhileItWaitedForConfirmation()
+    {
+        Host.OnChoice = () => File.WriteAllText(P("web03.cfg"), "# theirs\n");
+        Host.ChoiceAnswers.Enqueue(0);
+        var r = Run($"New-XenDomU {NewArgs("web03")} -NoStart -Confirm");
+        var error = Assert.Single(r.Errors);
+        Assert.StartsWith("XenFileChanged,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains($"{P("web03.cfg")} on localhost changed since it was read; nothing was written", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("# theirs\n", File.ReadAllText(P("web03.cfg")));
+        // The disk image made before is rolled back; the other file is left alone.
+        Assert.Equal(new[] { "install.iso", "web03.cfg" }, Files());
     }
 
     [Fact]

@@ -92,10 +92,13 @@ public sealed class XenAutostartManager
         var plan = new AutostartPlan(name, order, configPath, configDir + "/auto/" + order.ToString("00", CultureInfo.InvariantCulture) + "-" + name + ".cfg");
 
         var installed = await _fs.ReadFileAsync(RcScriptPath, ct).ConfigureAwait(false);
-        if (installed != RcScript) plan.Steps.Add($"{(installed is null ? "Install" : "Update")} the rc.d script {RcScriptPath} (starts the linked guests after xencommons, stops them at shutdown)");
+        if (installed != RcScript) plan.Steps.Add($"{(installed is null ? "Install" : "Update")} the rc.d script {RcScriptPath} (starts the linked guests after xencommons, stops them in parallel at shutdown)");
         plan.InstallScript = installed != RcScript;
+        plan.RcScriptRead = FileExpectation.Of(installed);
 
-        var rcConf = await _fs.ReadFileAsync(RcConfPath, ct).ConfigureAwait(false) ?? string.Empty;
+        var rcConfRead = await _fs.ReadFileAsync(RcConfPath, ct).ConfigureAwait(false);
+        plan.RcConfRead = FileExpectation.Of(rcConfRead);
+        var rcConf = rcConfRead ?? string.Empty;
         var edited = ShellConfigEditor.RcConf.Set(rcConf, "xendomains_enable", "YES");
         if (configDir != XenPaths.FreeBsdConfigDirectory) edited = ShellConfigEditor.RcConf.Set(edited.Text, "xendomains_dir", configDir + "/auto");
         if (edited.Text != rcConf)
@@ -118,10 +121,11 @@ public sealed class XenAutostartManager
         {
             await _fs.EnsureDirectoryAsync("/usr/local/etc/rc.d", null, ct).ConfigureAwait(false);
             // No backup here: /etc/rc warns about scratch files (*.bak) in rc.d directories, and the script is ours.
-            await _fs.WriteFileAtomicAsync(new FileWrite(RcScriptPath, RcScript, "0555"), backup: false, ct).ConfigureAwait(false);
+            await _fs.WriteFileAtomicAsync(new FileWrite(RcScriptPath, RcScript, "0555") { Expected = plan.RcScriptRead }, backup: false, ct).ConfigureAwait(false);
         }
+        // Compare-and-swap: rc.conf is only replaced if it is still what the plan was computed from.
         if (plan.NewRcConf is not null)
-            await _fs.WriteFileAtomicAsync(new FileWrite(RcConfPath, plan.NewRcConf), backup: true, ct).ConfigureAwait(false);
+            await _fs.WriteFileAtomicAsync(new FileWrite(RcConfPath, plan.NewRcConf) { Expected = plan.RcConfRead }, backup: true, ct).ConfigureAwait(false);
 
         var auto = plan.LinkPath.Substring(0, plan.LinkPath.LastIndexOf('/'));
         await _fs.EnsureDirectoryAsync(auto, "0755", ct).ConfigureAwait(false);
@@ -186,6 +190,12 @@ public sealed class AutostartPlan
     public bool InstallScript { get; set; }
     public string? NewRcConf { get; set; }
     public string? RcConfDiff { get; set; }
+
+    /// <summary>What /etc/rc.conf held when the plan was made (the write refuses if it changed since).</summary>
+    public FileExpectation? RcConfRead { get; set; }
+
+    /// <summary>What the installed rc.d script held when the plan was made (absent when not installed).</summary>
+    public FileExpectation? RcScriptRead { get; set; }
     public List<string> StaleLinks { get; } = new();
     public List<string> Steps { get; } = new();
 }

@@ -31,6 +31,7 @@ public sealed class XenConfigStore
             ?? throw new XenException("XenConfigNotFound", XenErrorKind.ObjectNotFound, $"The domain configuration file '{path}' does not exist on host '{_host.ComputerName}'.") { ComputerName = _host.ComputerName };
         var config = XenDomUConfig.Parse(text, path);
         config.ComputerName = _host.ComputerName;
+        config.LoadedAs = FileExpectation.Of(text);
         return config;
     }
 
@@ -51,11 +52,19 @@ public sealed class XenConfigStore
             .Line($"exit 0");
     }
 
-    /// <summary>Writes a config atomically; a config holding a VNC password is written mode 0600.</summary>
-    public Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
+    /// <summary>Writes a config atomically. A config that holds a password (VNC or SPICE) is written mode 0600, the
+    /// mode set before the content is written and its backup readable by its owner only, and its passwords are masked
+    /// wherever the write is shown (Debug, errors). Compare-and-swap: a config loaded by <see cref="LoadAsync"/> is only
+    /// written over the file as it was loaded, and a new config (not loaded from a file) only where no file exists; else
+    /// XenFileChanged, and nothing is written.</summary>
+    public async Task<FileWriteResult> SaveAsync(XenDomUConfig config, bool backup, CancellationToken cancellationToken)
     {
         var path = config.Path ?? throw new ArgumentException("The configuration has no path.", nameof(config));
-        var mode = string.IsNullOrEmpty(config.VncPassword) ? null : "0600";
-        return _fs.WriteFileAtomicAsync(new FileWrite(path, config.ToString(), mode), backup, cancellationToken);
+        var secrets = config.SecretValues;
+        var text = config.ToFileText();
+        var write = new FileWrite(path, text, secrets.Count > 0 ? "0600" : null, secrets) { Expected = config.LoadedAs ?? FileExpectation.Absent };
+        var result = await _fs.WriteFileAtomicAsync(write, backup, cancellationToken).ConfigureAwait(false);
+        config.LoadedAs = FileExpectation.Of(text);
+        return result;
     }
 }

@@ -13,7 +13,7 @@ public sealed class XenConfigSyntaxException : XenException
     public XenConfigSyntaxException(string detail, string? path, int line, int column)
         : base("XenConfigInvalid", XenErrorKind.InvalidData, BuildMessage(detail, path, line, column))
     {
-        Detail = detail;
+        Detail = Execution.SecretRedactor.Redact(detail);
         Path = path;
         Line = line;
         Column = column;

@@ -5,13 +5,17 @@ using System.Globalization;
 using System.Linq;
 using XenPS.Core;
 using XenPS.Core.Config;
+using XenPS.Core.Execution;
 
 namespace XenPS;
 
 /// <summary>
 /// A guest's xl.cfg as typed properties over the lossless <see cref="XlConfigDocument"/>: every read goes to the
 /// syntax tree (xl's rules: last assignment wins, "+=" appends), every write edits it minimally, so comments, order
-/// and layout survive. <see cref="ToString"/> is the file text.
+/// and layout survive. <see cref="ToFileText"/> is the file text; <see cref="ToString"/> is the same text with its
+/// passwords masked, and no property carries a password (<see cref="HasVncPassword"/> and
+/// <see cref="HasSpicePassword"/> say whether there is one): the object can be shown, logged, exported
+/// (ConvertTo-Json, Export-Clixml) and piped without giving a secret away.
 /// </summary>
 public sealed class XenDomUConfig
 {
@@ -47,8 +51,9 @@ public sealed class XenDomUConfig
         return config;
     }
 
-    /// <summary>The syntax tree (comments, layout and all).</summary>
-    public XlConfigDocument Document { get; }
+    /// <summary>The syntax tree (comments, layout and all). Internal: its nodes hold every value, passwords included,
+    /// and a public property would carry them into ConvertTo-Json and Export-Clixml.</summary>
+    internal XlConfigDocument Document { get; }
 
     /// <summary>Where the file lives on its host (null for a config not yet written).</summary>
     public string? Path { get; set; }
@@ -56,8 +61,17 @@ public sealed class XenDomUConfig
     /// <summary>The host the file lives on ("localhost" when local).</summary>
     public string ComputerName { get; set; } = "localhost";
 
-    /// <summary>The file text.</summary>
-    public override string ToString() => Document.ToString();
+    /// <summary>What the file held when it was loaded (null: not loaded from a file): a save refuses to overwrite a file
+    /// that changed since (compare-and-swap, <see cref="XenPS.Core.Hosts.FileWrite.Expected"/>).</summary>
+    internal XenPS.Core.Hosts.FileExpectation? LoadedAs { get; set; }
+
+    /// <summary>The file text with every password masked (what a person may see: Format-List, Export-Clixml's
+    /// ToString, a transcript).</summary>
+    public override string ToString() => SecretRedactor.Redact(Document.ToString(), SecretValues);
+
+    /// <summary>The file text exactly as it is written to the host, passwords included. A method, not a property, so that
+    /// nothing shows or exports it unless asked to.</summary>
+    public string ToFileText() => Document.ToString();
 
     // ---------------------------------------------------------------- generic access
 
@@ -292,8 +306,67 @@ public sealed class XenDomUConfig
     /// <summary>vncdisplay: the port is 5900 + display.</summary>
     public int? VncDisplay { get => GetInt("vncdisplay"); set => SetOrRemove("vncdisplay", value); }
 
-    /// <summary>vncpasswd (empty: no authentication).</summary>
-    public string? VncPassword { get => GetString("vncpasswd"); set => SetOrRemove("vncpasswd", value); }
+    /// <summary>True when the guest's VNC console asks for a password: vncpasswd (HVM) or a vfb with vncpasswd= (PV)
+    /// is set and not empty. The password itself is never a property (set it with <see cref="SetVncPassword"/>).</summary>
+    public bool HasVncPassword =>
+        !string.IsNullOrEmpty(GetString("vncpasswd")) ||
+        GetStringList("vfb").Any(spec => SpecOptions(spec).Any(o => o.Key == "vncpasswd" && o.Value.Length > 0));
+
+    /// <summary>True when spicepasswd is set and not empty (SPICE clients must give it).</summary>
+    public bool HasSpicePassword => !string.IsNullOrEmpty(GetString("spicepasswd"));
+
+    /// <summary>Sets vncpasswd (null or empty removes it: no VNC authentication). The file must then be mode 0600,
+    /// which <see cref="XenConfigStore.SaveAsync"/> sees to.</summary>
+    public void SetVncPassword(string? password) => SetOrRemove("vncpasswd", string.IsNullOrEmpty(password) ? null : password);
+
+    /// <summary>Sets spicepasswd (null or empty removes it).</summary>
+    public void SetSpicePassword(string? password) => SetOrRemove("spicepasswd", string.IsNullOrEmpty(password) ? null : password);
+
+    /// <summary>Every password value of the file (vncpasswd, spicepasswd, a vfb's vncpasswd=, wherever
+    /// <see cref="SecretRedactor"/> sees one), as xl reads them: what must be masked and makes the file 0600.</summary>
+    internal IReadOnlyList<string> SecretValues
+    {
+        get
+        {
+            var values = new List<string>();
+            foreach (var setting in Document.Settings)
+            {
+                foreach (var atom in Atoms(setting.Value))
+                {
+                    if (SecretRedactor.IsSecretConfigKey(setting.Key)) values.Add(atom.Value);
+                    else values.AddRange(SecretRedactor.FindSecrets(atom.Value));
+                }
+            }
+            return values.Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>True when the file holds a password and must not be readable by others.</summary>
+    internal bool HoldsSecrets => SecretValues.Count > 0;
+
+    private static IEnumerable<XlConfigAtom> Atoms(XlConfigValue value)
+    {
+        if (value is XlConfigAtom atom)
+        {
+            yield return atom;
+        }
+        else if (value is XlConfigList list)
+        {
+            foreach (var item in list.Items)
+                foreach (var inner in Atoms(item)) yield return inner;
+        }
+    }
+
+    /// <summary>The key=value options of a spec string (vfb, vif...) as xl splits them: at commas, blanks before a key skipped.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> SpecOptions(string spec)
+    {
+        foreach (var part in spec.Split(','))
+        {
+            var option = part.TrimStart(' ', '\t');
+            var eq = option.IndexOf('=');
+            if (eq > 0) yield return new KeyValuePair<string, string>(option.Substring(0, eq), option.Substring(eq + 1));
+        }
+    }
 
     /// <summary>serial, e.g. "pty" (for a list, its first element; setting writes a single string).</summary>
     public string? Serial { get => GetStringOrFirst("serial"); set => SetOrRemove("serial", value); }

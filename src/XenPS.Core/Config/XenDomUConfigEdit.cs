@@ -23,6 +23,10 @@ public sealed class XenDomUConfigEdit
     /// "remove the cdrom line after installing".</summary>
     public bool RemoveInstallMedia { get; set; }
 
+    /// <summary>The VNC password to set (vncpasswd; empty removes it). Never shown: the change reads
+    /// "vncpasswd: ******** -> ********".</summary>
+    public string? VncPassword { get; set; }
+
     /// <summary>Any other keys: a value sets the key, null removes it.</summary>
     public IDictionary<string, object?> Settings { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 
@@ -31,6 +35,21 @@ public sealed class XenDomUConfigEdit
     public IReadOnlyList<string> Apply(XenDomUConfig config)
     {
         var changes = new List<string>();
+        if (VncPassword is not null)
+        {
+            var had = config.HasVncPassword;
+            if (VncPassword.Length == 0)
+            {
+                if (config.Contains("vncpasswd")) { config.SetVncPassword(null); changes.Add("vncpasswd: removed"); }
+            }
+            else
+            {
+                if (VncPassword.Length > 8 || VncPassword.Any(c => char.IsControl(c) || c == '"' || c == '\\'))
+                    throw Invalid("A VNC password has 1 to 8 characters (the VNC protocol's limit), without quotes, backslashes or control characters.");
+                config.SetVncPassword(VncPassword);
+                changes.Add($"vncpasswd: {(had ? SecretRedactor.Mask : "(unset)")} -> {SecretRedactor.Mask}");
+            }
+        }
         void Set<T>(string what, T? current, T? wanted, Action<T?> set) where T : struct
         {
             if (wanted is null || Equals(current, wanted)) return;
@@ -95,7 +114,9 @@ public sealed class XenDomUConfigEdit
                 continue;
             }
             config.Set(pair.Key, value);
-            changes.Add($"{pair.Key}: {Describe(before)} -> {Describe(config.Get(pair.Key))}");
+            changes.Add(SecretRedactor.IsSecretConfigKey(pair.Key)
+                ? $"{pair.Key}: {(before is null ? "(unset)" : SecretRedactor.Mask)} -> {SecretRedactor.Mask}"
+                : SecretRedactor.Redact($"{pair.Key}: {Describe(before)} -> {Describe(config.Get(pair.Key))}", config.SecretValues));
         }
 
         var errors = config.Validate().Where(p => p.Severity == XenConfigProblemSeverity.Error).ToList();

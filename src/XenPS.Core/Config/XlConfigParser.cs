@@ -74,7 +74,7 @@ internal sealed class XlConfigParser
         {
             var what = op is null || op.Kind is XlConfigTokenKind.Newline or XlConfigTokenKind.Comment or XlConfigTokenKind.Semicolon
                 ? $"missing '=' after the key '{key.Text}'"
-                : $"expected '=' or '+=' after the key '{key.Text}' but found {Describe(op)}";
+                : $"expected '=' or '+=' after the key '{key.Text}' but found {Describe(op, key.Text)}";
             throw ErrorAt(what, op);
         }
         nodes.Add(op);
@@ -101,7 +101,7 @@ internal sealed class XlConfigParser
         if (i >= _tokens.Count) return;
         var next = _tokens[i];
         if (next.Kind is XlConfigTokenKind.Newline or XlConfigTokenKind.Comment or XlConfigTokenKind.Semicolon) return;
-        throw Error($"expected a line break or ';' after the value of '{setting.Key}' but found {Describe(next)}", next);
+        throw Error($"expected a line break or ';' after the value of '{setting.Key}' but found {Describe(next, setting.Key)}", next);
     }
 
     private XlConfigValue ParseValue(string key, int depth)
@@ -120,7 +120,7 @@ internal sealed class XlConfigParser
             case XlConfigTokenKind.OpenBracket:
                 return ParseList(key, depth + 1);
             default:
-                throw ErrorAt($"expected a value for '{key}' (a quoted string, a number or a [list]) but found {Describe(token)}", token);
+                throw ErrorAt($"expected a value for '{key}' (a quoted string, a number or a [list]) but found {Describe(token, key)}", token);
         }
     }
 
@@ -153,7 +153,7 @@ internal sealed class XlConfigParser
                 {
                     var what = token.Kind == XlConfigTokenKind.Comma
                         ? afterComma ? "two commas in a row in the list" : "a list cannot start with ','"
-                        : $"expected a list element or ']' in the list of '{key}' but found {Describe(token)}";
+                        : $"expected a list element or ']' in the list of '{key}' but found {Describe(token, key)}";
                     throw Error(what, token);
                 }
                 nodes.Add(ParseValue(key, depth));
@@ -168,7 +168,7 @@ internal sealed class XlConfigParser
                 afterComma = true;
                 continue;
             }
-            throw Error($"expected ',' or ']' after a list element of '{key}' but found {Describe(token)}", token);
+            throw Error($"expected ',' or ']' after a list element of '{key}' but found {Describe(token, key)}", token);
         }
     }
 
@@ -190,15 +190,19 @@ internal sealed class XlConfigParser
         }
     }
 
-    private static string Describe(XlConfigToken? token) => token?.Kind switch
+    /// <summary>The token for an error message. A string or number next to a password key (vncpasswd, spicepasswd)
+    /// is not quoted: it may be the password.</summary>
+    private static string Describe(XlConfigToken? token, string? key = null) => token?.Kind switch
     {
+        XlConfigTokenKind.String or XlConfigTokenKind.Number or XlConfigTokenKind.Identifier when Execution.SecretRedactor.IsSecretConfigKey(key) =>
+            "a value (not shown: it may be the password)",
         null => "the end of the file",
         XlConfigTokenKind.Newline => "the end of the line",
         XlConfigTokenKind.Comment => "a comment",
         XlConfigTokenKind.Semicolon => "';'",
         XlConfigTokenKind.Identifier => $"the name '{token.Text}' (text values must be quoted)",
         XlConfigTokenKind.Number => $"the number '{token.Text}'",
-        XlConfigTokenKind.String => $"the string {XlConfigText.Excerpt(token.Text)}",
+        XlConfigTokenKind.String => $"the string {Execution.SecretRedactor.Redact(XlConfigText.Excerpt(token.Text))}",
         XlConfigTokenKind.Equals => "'='",
         XlConfigTokenKind.PlusEquals => "'+='",
         XlConfigTokenKind.Comma => "','",

@@ -30,9 +30,10 @@ public sealed class Dom0ApplyResult
 /// <item>with -InstallPackages, <c>pkg [-r ROOT] install -y</c> the missing packages (pkg(8) -r installs into a
 /// root directory with the host's own pkg and repositories; -c would chroot and need a working pkg, devfs and DNS
 /// inside the root), then checks that ROOT/boot/xen is there;</item>
-/// <item>every changed file in one <see cref="HostFileSystem.WriteFilesAtomicAsync"/> batch with backups: each file is
-/// staged next to its target, then renamed over it; a failure puts back the files already replaced, so every file
-/// ends either old or new;</item>
+/// <item>every path resolved again inside the root (<see cref="Dom0Target.RecheckAsync"/>), then every changed file
+/// (the managed files and the files whose overriding assignments are commented out) in one
+/// <see cref="HostFileSystem.WriteFilesAtomicAsync"/> batch with backups: each file is staged next to its target, then
+/// renamed over it; a failure puts back the files already replaced, so every file ends either old or new;</item>
 /// <item><c>cap_mkdb ROOT/etc/login.conf</c> when login.conf changed or its database was missing or stale
 /// (cap_mkdb(1) builds ROOT/etc/login.conf.db next to it); a failure is reported (XenCapMkdbFailed) but does not undo
 /// the files;</item>
@@ -86,15 +87,22 @@ public sealed class Dom0Applier
                     $"'{ex.CommandLine}' failed on host '{_host.ComputerName}' (exit code {ex.ExitCode}): {XlErrorClassifier.Summarize(ex.StandardError)}. No file was changed.", ex)
                 { ComputerName = _host.ComputerName };
             }
-            if (!await _fs.ExistsAsync(state.PathOf(Dom0Editor.XenKernel), ct).ConfigureAwait(false))
+            await plan.Target.RecheckAsync(new[] { Dom0Editor.XenKernel }, ct).ConfigureAwait(false);
+            if (!plan.Target[Dom0Editor.XenKernel].Exists)
             {
                 throw new XenException("XenKernelNotInstalled", XenErrorKind.NotInstalled,
-                    $"pkg installed {string.Join(" ", plan.PackagesToInstall)}, but {state.PathOf(Dom0Editor.XenKernel)} is still missing on host '{_host.ComputerName}'; loader.conf was not changed, so the host still boots as before.")
+                    $"pkg installed {string.Join(" ", plan.PackagesToInstall)}, but {plan.Target.HostPathOf(Dom0Editor.XenKernel)} is still missing on host '{_host.ComputerName}'; loader.conf was not changed, so the host still boots as before.")
                 { ComputerName = _host.ComputerName };
             }
         }
 
-        var files = plan.ChangedFiles.Select(f => new FileWrite(f.Path, f.NewText)).ToList();
+        // Every path is resolved again just before anything is written: a link that appeared since the plan (or now
+        // leads out of the root) stops the preparation here.
+        var paths = plan.ChangedFiles.Select(f => f.SystemPath).Concat(new[] { Dom0Editor.LoginConfPath, Dom0Editor.LoginConfDb, Dom0Editor.LogDirectory });
+        await plan.Target.RecheckAsync(paths, ct).ConfigureAwait(false);
+
+        // Compare-and-swap: each file only replaces the text the plan was computed from (XenFileChanged otherwise).
+        var files = plan.ChangedFiles.Select(f => new FileWrite(f.Path, f.NewText) { Expected = FileExpectation.Of(f.OldText) }).ToList();
         if (files.Count > 0)
         {
             try

@@ -18,7 +18,10 @@ namespace XenPS.Core.Dom0;
 /// check). On a live host (no -Root) it also checks the CPU (HVM, EPT/NPT, IOMMU: xl info virt_caps on a running Xen,
 /// else the CPU features FreeBSD logged at boot in /var/run/dmesg.boot and the ACPI tables), the boot method
 /// (sysctl machdep.bootmethod: FreeBSD 13 needs BIOS, 14 and later also UEFI), xencommons, /dev/xen/privcmd, the
-/// bridges named in rc.conf, and whether Xen runs with the command line loader.conf holds (else a reboot is pending).
+/// bridges named in rc.conf, and whether Xen runs with the command line the loader will use (else a reboot is pending).
+/// A setting read from several files is judged by the value that takes effect (the last assignment its FreeBSD reader
+/// reads): each check says where it comes from (Source) and which later assignments override the managed file
+/// (ConflictsWith).
 /// </summary>
 public sealed class Dom0Auditor
 {
@@ -30,13 +33,11 @@ public sealed class Dom0Auditor
 
     private readonly IXenHost _host;
     private readonly IXenOutput _output;
-    private readonly HostFileSystem _fs;
 
     public Dom0Auditor(IXenHost host, IXenOutput? output = null)
     {
         _host = host;
         _output = output ?? NullXenOutput.Instance;
-        _fs = new HostFileSystem(host, _output);
     }
 
     /// <summary>Test hook: run the live checks even with a root (whose files then stand in for the host's).</summary>
@@ -48,8 +49,12 @@ public sealed class Dom0Auditor
         var plan = await new Dom0Planner(_host, _output).PlanAsync(state, audit: true, ct).ConfigureAwait(false);
         var facts = plan.Facts;
         var checks = new List<XenDom0Check>();
-        void Add(string check, string? path, string? expected, string? actual, bool compliant, string? remedy) =>
-            checks.Add(new XenDom0Check(_host.ComputerName, check, path, expected, actual, compliant, compliant ? null : remedy));
+        void Add(string check, string? path, string? expected, string? actual, bool compliant, string? remedy, string? source = null, IReadOnlyList<string>? conflicts = null) =>
+            checks.Add(new XenDom0Check(_host.ComputerName, check, path, expected, actual, compliant, compliant ? null : remedy)
+            {
+                Source = source,
+                ConflictsWith = conflicts?.ToArray() ?? Array.Empty<string>(),
+            });
 
         var pkg = "pkg " + (state.HasRoot ? "-r " + state.Root + " " : string.Empty) + "install -y xen-kernel xen-tools";
         foreach (var name in Dom0Probe.XenPackages)
@@ -57,9 +62,11 @@ public sealed class Dom0Auditor
             var installed = facts.Packages.TryGetValue(name, out var v) ? v : null;
             Add("Package " + name, null, "installed", installed ?? facts.PackageProblem ?? "not installed", installed is not null, pkg);
         }
-        Add("Xen kernel", state.PathOf(Dom0Editor.XenKernel), "present", facts.XenKernelPresent ? "present" : "missing", facts.XenKernelPresent, pkg);
+        Add("Xen kernel", plan.Target.HostPathOf(Dom0Editor.XenKernel), "present", facts.XenKernelPresent ? "present" : "missing", facts.XenKernelPresent, pkg);
 
-        foreach (var s in plan.Settings.Where(s => s.File != "pkg"))
+        // The records of overriding assignments are not checks of their own: the check of the setting they override
+        // fails, and names them in ConflictsWith.
+        foreach (var s in plan.Settings.Where(s => s.File != "pkg" && !s.IsOverride))
         {
             if (s.Setting == "cap_mkdb")
             {
@@ -73,38 +80,42 @@ public sealed class Dom0Auditor
                 _ => Path.GetFileName(s.File) + ": " + s.Setting,
             };
             Add(check, s.File, s.After ?? "(not set)", s.Before ?? (s.Setting == "directory" ? "missing" : "(not set)"), !s.Changed,
-                s.Remedy is null ? null : s.Remedy + " (or run Initialize-XenDom0 with the same parameters)");
+                s.Remedy is null ? null : s.Remedy + " (or run Initialize-XenDom0 with the same parameters)", s.Source, s.ConflictsWith);
         }
 
-        // Settings this run does not manage: they must at least be there.
-        var loader = plan.Files.FirstOrDefault(f => f.Path == state.PathOf(Dom0Editor.LoaderConf))?.OldText ?? string.Empty;
-        var cmdline = ReadCommandLine(loader);
+        // Settings this run does not manage: they must at least be there (in the command line that takes effect).
+        var loaderConf = plan.Target.HostPathOf(Dom0Editor.LoaderConf);
+        var (cmdline, cmdlineSource) = CommandLine(plan);
         var words = WordList.Parse(cmdline);
         void Present(string key, string example, string parameter)
         {
             var word = words.Words.LastOrDefault(w => w == key || w.StartsWith(key + "=", StringComparison.Ordinal));
-            Add("loader.conf: xen_cmdline " + key, state.PathOf(Dom0Editor.LoaderConf), $"{key}=<value>", word ?? "(not set)", word is not null,
-                $"Initialize-XenDom0 {parameter} (the Handbook: {example})");
+            Add("loader.conf: xen_cmdline " + key, loaderConf, $"{key}=<value>", word ?? "(not set)", word is not null,
+                $"Initialize-XenDom0 {parameter} (the Handbook: {example})", cmdlineSource);
         }
         if (state.Dom0MemoryMB is null) Present("dom0_mem", "dom0_mem=8192M", "-Dom0Memory 8192M");
         if (state.Dom0VCpus is null) Present("dom0_max_vcpus", "dom0_max_vcpus=4", "-Dom0VCpus 4");
         if (state.Console is null) Present("console", "console=com1,vga", "-Console com1,vga");
 
-        var rc = plan.Files.FirstOrDefault(f => f.Path == state.PathOf(Dom0Editor.RcConf))?.OldText ?? string.Empty;
-        var bridges = BridgesOf(rc);
+        var bridges = BridgesOf(plan.Sources);
         if (state.BridgeInterface is null)
         {
-            Add("rc.conf: bridge", state.PathOf(Dom0Editor.RcConf), "a bridge in cloned_interfaces (bridge0)", bridges.Count == 0 ? "(none)" : string.Join(" ", bridges), bridges.Count > 0,
+            Add("rc.conf: bridge", plan.Target.HostPathOf(Dom0Editor.RcConf), "a bridge in cloned_interfaces (bridge0)", bridges.Count == 0 ? "(none)" : string.Join(" ", bridges), bridges.Count > 0,
                 "Initialize-XenDom0 -BridgeInterface <nic> (guests reach the network through bridge0)");
         }
 
-        if (LiveChecks ?? !state.HasRoot) await LiveAsync(state, facts, cmdline, bridges, Add, ct).ConfigureAwait(false);
+        if (LiveChecks ?? !state.HasRoot) await LiveAsync(plan, cmdline, cmdlineSource, bridges, Add, ct).ConfigureAwait(false);
         foreach (var warning in plan.Warnings) _output.WriteVerbose(warning);
         return checks;
     }
 
-    private async Task LiveAsync(Dom0DesiredState state, Dom0Facts facts, string? cmdline, List<string> bridges, Action<string, string?, string?, string?, bool, string?> add, CancellationToken ct)
+    private async Task LiveAsync(Dom0Plan plan, string? cmdline, string? cmdlineSource, List<string> bridges,
+        Action<string, string?, string?, string?, bool, string?, string?, IReadOnlyList<string>?> addCheck, CancellationToken ct)
     {
+        void add(string check, string? path, string? expected, string? actual, bool compliant, string? remedy, string? source = null, IReadOnlyList<string>? conflicts = null) =>
+            addCheck(check, path, expected, actual, compliant, remedy, source, conflicts);
+        var facts = plan.Facts;
+        var target = plan.Target;
         var xen = facts.RunningXen;
         var xlProblem = facts.XlProblem;
         if (xen is null && xlProblem is null)
@@ -133,7 +144,7 @@ public sealed class Dom0Auditor
         }
         else
         {
-            var dmesg = await _fs.ReadFileAsync(state.PathOf("/var/run/dmesg.boot"), ct).ConfigureAwait(false);
+            var dmesg = await target.ReadAsync("/var/run/dmesg.boot", ct).ConfigureAwait(false);
             (hvm, hap) = ParseCpuFeatures(dmesg);
             iommu = await AcpiIommuAsync(ct).ConfigureAwait(false);
             source = dmesg is null ? "/var/run/dmesg.boot is missing" : "/var/run/dmesg.boot and acpidump";
@@ -155,8 +166,9 @@ public sealed class Dom0Auditor
         add("xencommons running", null, "running", xencommons is null ? "service(8) not found" : xencommons.ExitCode == 0 ? FirstLine(xencommons.StandardOutput) ?? "running" : "not running" + Suffix(xencommons),
             xencommons is { ExitCode: 0 }, "sysrc xencommons_enable=YES && service xencommons start (needs a running Xen)");
 
-        var privcmd = state.PathOf("/dev/xen/privcmd");
-        var hasPrivcmd = await _fs.ExistsAsync(privcmd, ct).ConfigureAwait(false);
+        await target.ResolveAsync(new[] { "/dev/xen/privcmd" }, null, ct).ConfigureAwait(false);
+        var privcmd = target.HostPathOf("/dev/xen/privcmd");
+        var hasPrivcmd = target["/dev/xen/privcmd"].Exists;
         add("/dev/xen/privcmd", privcmd, "present", hasPrivcmd ? "present" : "missing", hasPrivcmd, "Boot into Xen: the device exists only in a Dom0.");
 
         foreach (var bridge in bridges)
@@ -169,14 +181,14 @@ public sealed class Dom0Auditor
         var next = cmdline ?? "(not set)";
         if (xen is null)
         {
-            add("Reboot pending", state.PathOf(Dom0Editor.LoaderConf), next, "(Xen is not running)", false, "Reboot the host into Xen (shutdown -r now).");
+            add("Reboot pending", target.HostPathOf(Dom0Editor.LoaderConf), next, "(Xen is not running)", false, "Reboot the host into Xen (shutdown -r now).", cmdlineSource, null);
         }
         else
         {
             var running = xen.XenCommandLine ?? string.Empty;
             var same = cmdline is not null && SplitWords(cmdline).SequenceEqual(SplitWords(running), StringComparer.Ordinal);
-            add("Reboot pending", state.PathOf(Dom0Editor.LoaderConf), next, running, same,
-                "Xen was booted with another command line than the xen_cmdline the next boot will use (reboot pending): reboot the host (shutdown -r now).");
+            add("Reboot pending", target.HostPathOf(Dom0Editor.LoaderConf), next, running, same,
+                "Xen was booted with another command line than the xen_cmdline the next boot will use (reboot pending): reboot the host (shutdown -r now).", cmdlineSource, null);
         }
     }
 
@@ -207,22 +219,29 @@ public sealed class Dom0Auditor
     }
 
     /// <summary>The bridges named in rc.conf: bridgeN words of cloned_interfaces and autobridge_interfaces.</summary>
-    public static List<string> BridgesOf(string rcConf)
+    public static List<string> BridgesOf(string rcConf) => Bridges(name =>
     {
-        var editor = ShellConfigEditor.RcConf;
+        try
+        {
+            return ShellConfigEditor.RcConf.GetValue(rcConf, name);
+        }
+        catch (XenConfigFileException)
+        {
+            return null;
+        }
+    });
+
+    /// <summary>The bridges rc creates: bridgeN words of cloned_interfaces (as the netif script reads it) and of
+    /// autobridge_interfaces (as the bridge script reads it).</summary>
+    public static List<string> BridgesOf(Dom0Files files) => Bridges(name =>
+        (name == "cloned_interfaces" ? files.Netif : files.Bridge).Evaluate(files.Text, name).Value);
+
+    private static List<string> Bridges(Func<string, string?> valueOf)
+    {
         var result = new List<string>();
         foreach (var name in new[] { "cloned_interfaces", "autobridge_interfaces" })
         {
-            string? value;
-            try
-            {
-                value = editor.GetValue(rcConf, name);
-            }
-            catch (XenConfigFileException)
-            {
-                value = null;
-            }
-            foreach (var word in (value ?? string.Empty).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var word in (valueOf(name) ?? string.Empty).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
             {
                 if (BridgeName.IsMatch(word) && !result.Contains(word)) result.Add(word);
             }
@@ -230,16 +249,11 @@ public sealed class Dom0Auditor
         return result;
     }
 
-    private static string? ReadCommandLine(string loaderConf)
+    /// <summary>The xen_cmdline the loader ends up with, and where it comes from ("host path:line").</summary>
+    private static (string? Value, string? Source) CommandLine(Dom0Plan plan)
     {
-        try
-        {
-            return ShellConfigEditor.LoaderConf.GetValue(loaderConf, "xen_cmdline");
-        }
-        catch (XenConfigFileException)
-        {
-            return null;
-        }
+        var value = plan.Sources.Loader.Evaluate(plan.Sources.Text, "xen_cmdline");
+        return value.Effective is { } e ? (e.Value, plan.Where(e)) : (null, null);
     }
 
     private static string[] SplitWords(string text) => text.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);

@@ -62,8 +62,9 @@ public sealed class Dom0Facts
 /// <summary>Finds the facts of <see cref="Dom0Facts"/> by running the tools on the host (locally or over SSH), never
 /// by looking at the machine PowerShell runs on.
 /// <list type="bullet">
-/// <item>FreeBSD release: <c>sh &lt;root&gt;/bin/freebsd-version -u</c> with -Root (freebsd-version(1) is a sh script
-/// with the userland version compiled in, so it reports the mounted system, not the running one); on the host itself
+/// <item>FreeBSD release: with -Root, the <c>USERLAND_VERSION="14.1-RELEASE-p5"</c> line of &lt;root&gt;/bin/freebsd-version,
+/// read as a file (freebsd-version(1) is a sh script with the userland version written in by the build,
+/// bin/freebsd-version/freebsd-version.sh.in); nothing of the mounted system is ever executed. On the host itself
 /// <c>freebsd-version -u</c>, else <c>uname -sr</c> when it says FreeBSD.</item>
 /// <item>Packages: <c>pkg [-r &lt;root&gt;] query %v NAME</c> (exit 69, EX_UNAVAILABLE, with no output when the package
 /// is not installed: pkg's src/query.c) and <c>pkg [-r &lt;root&gt;] rquery %v NAME</c> for the repository's version.
@@ -78,26 +79,26 @@ public sealed class Dom0Probe
 
     private static readonly Regex FreeBsdRelease = new(@"^(?<major>[0-9]+)\.(?<minor>[0-9]+)-[A-Z]", RegexOptions.CultureInvariant);
     private static readonly Regex PackageVersion = new(@"^(?<major>[0-9]+)\.(?<minor>[0-9]+)", RegexOptions.CultureInvariant);
+    private static readonly Regex UserlandVersion = new(@"^USERLAND_VERSION=""(?<v>[0-9]{1,3}\.[0-9]{1,3}-[A-Za-z0-9][A-Za-z0-9.-]{0,62})""[ \t]*\r?$", RegexOptions.Multiline | RegexOptions.CultureInvariant);
 
     private readonly IXenHost _host;
     private readonly IXenOutput _output;
-    private readonly HostFileSystem _fs;
 
     public Dom0Probe(IXenHost host, IXenOutput? output = null)
     {
         _host = host;
         _output = output ?? NullXenOutput.Instance;
-        _fs = new HostFileSystem(host, _output);
     }
 
     public static readonly string[] XenPackages = { "xen-kernel", "xen-tools" };
 
     /// <summary>Gathers the facts. <paramref name="requireXenVersion"/>: fail (XenVersionUnknown) when no source tells
     /// the Xen version; otherwise it stays null.</summary>
-    public async Task<Dom0Facts> GatherAsync(Dom0DesiredState state, bool requireXenVersion, bool askRunningXen, CancellationToken ct)
+    public async Task<Dom0Facts> GatherAsync(Dom0Target target, bool requireXenVersion, bool askRunningXen, CancellationToken ct)
     {
+        var state = target.State;
         var facts = new Dom0Facts();
-        (facts.FreeBsdVersion, facts.FreeBsdMajor) = await FreeBsdVersionAsync(state, ct).ConfigureAwait(false);
+        (facts.FreeBsdVersion, facts.FreeBsdMajor) = await FreeBsdVersionAsync(target, ct).ConfigureAwait(false);
         if (facts.FreeBsdMajor is null)
             _output.WriteVerbose($"Could not tell the FreeBSD release of {Where(state)}: assuming FreeBSD 13 or later (vm.max_user_wired).");
 
@@ -185,7 +186,8 @@ public sealed class Dom0Probe
             { ComputerName = _host.ComputerName };
         }
 
-        facts.XenKernelPresent = await _fs.ExistsAsync(state.PathOf("/boot/xen"), ct).ConfigureAwait(false);
+        await target.ResolveAsync(new[] { Dom0Editor.XenKernel }, null, ct).ConfigureAwait(false);
+        facts.XenKernelPresent = target[Dom0Editor.XenKernel].Exists;
         return facts;
     }
 
@@ -205,14 +207,20 @@ public sealed class Dom0Probe
         return m.Success ? int.Parse(m.Groups["major"].Value, CultureInfo.InvariantCulture) : null;
     }
 
-    private async Task<(string?, int?)> FreeBsdVersionAsync(Dom0DesiredState state, CancellationToken ct)
+    /// <summary>The userland version written in a freebsd-version(1) script (<c>USERLAND_VERSION="14.1-RELEASE-p5"</c>,
+    /// the first such line); null when there is none or it does not look like a FreeBSD release.</summary>
+    public static string? ParseUserlandVersion(string? script)
     {
-        if (state.HasRoot)
+        var m = UserlandVersion.Match(script ?? string.Empty);
+        return m.Success && ParseFreeBsdMajor(m.Groups["v"].Value) is not null ? m.Groups["v"].Value : null;
+    }
+
+    private async Task<(string?, int?)> FreeBsdVersionAsync(Dom0Target target, CancellationToken ct)
+    {
+        if (target.State.HasRoot)
         {
-            // The script of the mounted system, run by sh: its version is compiled in (freebsd-version(1)).
-            var result = await _host.RunScriptAsync(FreeBsdVersionScript(state),
-                new HostRunOptions { Timeout = TimeSpan.FromSeconds(30), OnCommandLine = l => _output.WriteDebug("Running: " + l) }, ct).ConfigureAwait(false);
-            var text = result.ExitCode == 0 ? FirstLine(result.StandardOutput) : null;
+            // The mounted system's script, read as a file: never run (it could be anything).
+            var text = ParseUserlandVersion(await target.ReadAsync(Dom0Editor.FreeBsdVersionScript, ct).ConfigureAwait(false));
             return (text, ParseFreeBsdMajor(text));
         }
 
@@ -227,12 +235,6 @@ public sealed class Dom0Probe
         }
         return (null, null);
     }
-
-    /// <summary>Runs the freebsd-version script of the mounted system (exit code 3 when it has none).</summary>
-    internal static ShellScript FreeBsdVersionScript(Dom0DesiredState state) =>
-        ShellScript.Of($"f={state.PathOf("/bin/freebsd-version")}")
-            .Line($"if [ -f \"$f\" ]; then exec /bin/sh \"$f\" -u; fi")
-            .Line($"exit 3");
 
     /// <summary>pkg [-r root] query|rquery %v NAME: (version, null), (null, null) when not there, (null, problem) when pkg
     /// could not be asked.</summary>

@@ -9,14 +9,18 @@ namespace XenPS.Core.Dom0;
 /// <summary>One file of the plan: its text now (null: it does not exist) and after.</summary>
 public sealed class Dom0FilePlan
 {
-    internal Dom0FilePlan(string path, string? oldText, string newText)
+    internal Dom0FilePlan(string systemPath, string path, string? oldText, string newText)
     {
+        SystemPath = systemPath;
         Path = path;
         OldText = oldText;
         NewText = newText;
     }
 
-    /// <summary>The path on the host (the root prefixed).</summary>
+    /// <summary>The path as the target system sees it (/boot/loader.conf).</summary>
+    public string SystemPath { get; }
+
+    /// <summary>The path on the host (the root prefixed, symbolic links under it resolved).</summary>
     public string Path { get; }
 
     public string? OldText { get; }
@@ -36,12 +40,24 @@ public sealed class Dom0FilePlan
 /// </summary>
 public sealed class Dom0Plan
 {
-    internal Dom0Plan(string computerName, Dom0DesiredState state, Dom0Facts facts)
+    internal Dom0Plan(string computerName, Dom0DesiredState state, Dom0Facts facts, Dom0Target target, Dom0Files sources)
     {
         ComputerName = computerName;
         State = state;
         Facts = facts;
+        Target = target;
+        Sources = sources;
     }
+
+    /// <summary>Where every path of the target is on the host.</summary>
+    public Dom0Target Target { get; }
+
+    /// <summary>The files read, and the files each setting's reader reads.</summary>
+    public Dom0Files Sources { get; }
+
+    /// <summary>"host path:line" of an assignment.</summary>
+    public string Where(FreeBsd.ConfigAssignmentAt assignment) =>
+        Target.HostPathOf(assignment.File) + ":" + assignment.Line.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public string ComputerName { get; }
 
@@ -49,7 +65,7 @@ public sealed class Dom0Plan
 
     public Dom0Facts Facts { get; }
 
-    /// <summary>Every file read, in the order they are written.</summary>
+    /// <summary>Every managed file that exists or is created, and every other file changed, in the order they are written.</summary>
     public List<Dom0FilePlan> Files { get; } = new();
 
     /// <summary>Every managed setting, in file order, then the packages, the log directory and login.conf.db.</summary>
@@ -59,12 +75,12 @@ public sealed class Dom0Plan
     public List<string> PackagesToInstall { get; } = new();
 
     /// <summary>The log directory on the host, and whether it must be created.</summary>
-    public string LogDirectory => State.PathOf(Dom0Editor.LogDirectory);
+    public string LogDirectory => Target.HostPathOf(Dom0Editor.LogDirectory);
 
     public bool CreateLogDirectory { get; internal set; }
 
     /// <summary>login.conf on the host; cap_mkdb runs on it when it changes or when login.conf.db is missing or older.</summary>
-    public string LoginConf => State.PathOf(Dom0Editor.LoginConfPath);
+    public string LoginConf => Target.HostPathOf(Dom0Editor.LoginConfPath);
 
     public bool RebuildLoginDatabase { get; internal set; }
 
@@ -94,6 +110,12 @@ public sealed class Dom0Plan
         {
             sb.Append(n++).Append(". Write ").Append(files.Count).Append(files.Count == 1 ? " file" : " files")
               .Append(" in one atomic step, keeping a timestamped backup of each: ").Append(string.Join(", ", files.Select(f => f.Path))).Append('\n');
+            var overrides = Settings.Where(s => s.IsOverride).ToList();
+            if (overrides.Count > 0)
+            {
+                sb.Append("   Commenting out what would override the settings: ")
+                  .Append(string.Join(", ", overrides.Select(s => $"{s.Setting} at {s.Source}"))).Append('\n');
+            }
         }
         if (RebuildLoginDatabase) sb.Append(n++).Append(". cap_mkdb ").Append(LoginConf).Append('\n');
         if (CreateLogDirectory) sb.Append(n++).Append(". mkdir -p ").Append(LogDirectory).Append(" (mode 0755)\n");

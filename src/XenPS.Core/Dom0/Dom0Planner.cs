@@ -10,21 +10,20 @@ namespace XenPS.Core.Dom0;
 
 /// <summary>
 /// Builds a <see cref="Dom0Plan"/>: checks the target (the host, or the system mounted at -Root), finds the FreeBSD and
-/// Xen versions, reads the files through <see cref="HostFileSystem"/> (locally or over SSH) and computes their new
-/// texts with <see cref="Dom0Editor"/>. Reads only; every check that can refuse the preparation runs here, before
+/// Xen versions, resolves every path inside the root and reads the files each setting's FreeBSD reader reads
+/// (<see cref="Dom0Target"/>, <see cref="Dom0Files"/>: locally or over SSH), and computes their new texts with
+/// <see cref="Dom0Editor"/>. Reads only; every check that can refuse the preparation runs here, before
 /// anything is changed.
 /// </summary>
 public sealed class Dom0Planner
 {
     private readonly IXenHost _host;
     private readonly IXenOutput _output;
-    private readonly HostFileSystem _fs;
 
     public Dom0Planner(IXenHost host, IXenOutput? output = null)
     {
         _host = host;
         _output = output ?? NullXenOutput.Instance;
-        _fs = new HostFileSystem(host, _output);
     }
 
     /// <summary>Plans the preparation. With <paramref name="audit"/> (Test-XenDom0) an unknown Xen version, missing
@@ -34,31 +33,37 @@ public sealed class Dom0Planner
         if (state is null) throw new ArgumentNullException(nameof(state));
         await CheckTargetAsync(state, ct).ConfigureAwait(false);
 
-        var facts = await new Dom0Probe(_host, _output).GatherAsync(state, requireXenVersion: !audit, askRunningXen: audit, ct).ConfigureAwait(false);
+        // Every path is resolved inside the root (XenRootPathEscapes otherwise) before anything is read.
+        var target = new Dom0Target(_host, state, _output);
+        var files = await Dom0Files.LoadAsync(target, state.BootMenu, ct).ConfigureAwait(false);
+        foreach (var note in files.Notes) _output.WriteVerbose($"{Target(state)}: {note}");
+        foreach (var chain in files.Chains)
+            _output.WriteVerbose($"{Target(state)}: {chain.Reader} reads {string.Join(", ", chain.Sources.Select(x => x.Path + (x.UnorderedGroup is null ? string.Empty : " (directory order)")))}.");
+
+        var facts = await new Dom0Probe(_host, _output).GatherAsync(target, requireXenVersion: !audit, askRunningXen: audit, ct).ConfigureAwait(false);
         _output.WriteVerbose($"{Target(state)}: FreeBSD {facts.FreeBsdVersion ?? "(release unknown: assuming 13 or later)"}, {facts.DescribeXen()}.");
 
-        var current = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var path in Dom0Editor.Files)
-        {
-            if (path == Dom0Editor.MenuRcLocal && !state.BootMenu) continue;
-            current[path] = await _fs.ReadFileAsync(state.PathOf(path), ct).ConfigureAwait(false);
-        }
         foreach (var required in new[] { Dom0Editor.LoginConfPath, Dom0Editor.TtysPath })
         {
-            if (current[required] is null)
+            if (files.Text(required) is null)
             {
                 throw new XenException("XenNotFreeBsdSystem", XenErrorKind.ObjectNotFound,
-                    $"{state.PathOf(required)} does not exist on host '{_host.ComputerName}': {(state.HasRoot ? state.Root : "the host")} does not look like a FreeBSD system. Nothing was changed.")
+                    $"{target.HostPathOf(required)} does not exist on host '{_host.ComputerName}': {(state.HasRoot ? state.Root : "the host")} does not look like a FreeBSD system. Nothing was changed.")
                 { ComputerName = _host.ComputerName };
             }
         }
 
-        var edit = Dom0Editor.Edit(state, facts, current);
-        var plan = new Dom0Plan(_host.ComputerName, state, facts);
+        var edit = Dom0Editor.Edit(state, facts, files);
+        var plan = new Dom0Plan(_host.ComputerName, state, facts, target, files);
+        plan.Warnings.AddRange(files.Warnings);
         plan.Warnings.AddRange(edit.Warnings);
-        foreach (var path in Dom0Editor.Files)
+        foreach (var path in edit.Order) plan.Files.Add(new Dom0FilePlan(path, target.HostPathOf(path), files.Text(path), edit.Texts[path]));
+        // Two names of one file (a link between two of the files read) cannot be written as two files.
+        foreach (var same in plan.ChangedFiles.GroupBy(f => f.Path, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            if (edit.Texts.TryGetValue(path, out var text)) plan.Files.Add(new Dom0FilePlan(state.PathOf(path), current.TryGetValue(path, out var old) ? old : null, text));
+            throw new XenException("XenDom0UnsafeChange", XenErrorKind.InvalidOperation,
+                $"{string.Join(" and ", same.Select(f => state.PathOf(f.SystemPath)))} are the same file ({same.Key}) on host '{_host.ComputerName}', and both would change. Nothing was changed; edit it by hand.")
+            { ComputerName = _host.ComputerName };
         }
 
         if (state.InstallPackages)
@@ -76,13 +81,13 @@ public sealed class Dom0Planner
         }
         plan.Settings.AddRange(edit.Settings);
 
-        var logExists = await _fs.ExistsAsync(plan.LogDirectory, ct).ConfigureAwait(false);
+        var logExists = target[Dom0Editor.LogDirectory].Exists;
         plan.CreateLogDirectory = !logExists;
         plan.Settings.Add(new Dom0Setting(plan.LogDirectory, "directory", logExists ? "exists" : null, "exists", !logExists,
             logExists ? null : $"mkdir -p {plan.LogDirectory} && chmod 755 {plan.LogDirectory}"));
 
         var loginChanged = plan.Files.Any(f => f.Path == plan.LoginConf && f.Changed);
-        plan.LoginDatabaseState = await LoginDatabaseStateAsync(plan.LoginConf, ct).ConfigureAwait(false);
+        plan.LoginDatabaseState = await LoginDatabaseStateAsync(plan.LoginConf, target.HostPathOf(Dom0Editor.LoginConfDb), ct).ConfigureAwait(false);
         plan.RebuildLoginDatabase = loginChanged || plan.LoginDatabaseState != "up to date";
         plan.Settings.Add(new Dom0Setting(plan.LoginConf + ".db", "cap_mkdb", plan.LoginDatabaseState, plan.RebuildLoginDatabase ? "rebuilt" : plan.LoginDatabaseState, plan.RebuildLoginDatabase,
             plan.RebuildLoginDatabase ? "cap_mkdb " + plan.LoginConf : null));
@@ -90,7 +95,7 @@ public sealed class Dom0Planner
         if (!audit && !facts.XenKernelPresent && !plan.PackagesToInstall.Contains("xen-kernel"))
         {
             throw new XenException("XenKernelNotInstalled", XenErrorKind.NotInstalled,
-                $"{state.PathOf(Dom0Editor.XenKernel)} does not exist on host '{_host.ComputerName}': loader.conf would name a Xen kernel that is not there, and the host would not boot into Xen. " +
+                $"{target.HostPathOf(Dom0Editor.XenKernel)} does not exist on host '{_host.ComputerName}': loader.conf would name a Xen kernel that is not there, and the host would not boot into Xen. " +
                 "Install the xen-kernel package first (pkg install xen-kernel xen-tools, or -InstallPackages). Nothing was changed.")
             { ComputerName = _host.ComputerName };
         }
@@ -115,9 +120,9 @@ public sealed class Dom0Planner
 
     /// <summary>login.conf.db against login.conf: "up to date" unless it is missing or login.conf is newer
     /// (login(1) and setusercontext(3) read the database, cap_mkdb(1) builds it).</summary>
-    private async Task<string> LoginDatabaseStateAsync(string loginConf, CancellationToken ct)
+    private async Task<string> LoginDatabaseStateAsync(string loginConf, string d, CancellationToken ct)
     {
-        var result = await _host.RunScriptAsync(LoginDatabaseScript(loginConf), Options(), ct).ConfigureAwait(false);
+        var result = await _host.RunScriptAsync(LoginDatabaseScript(loginConf, d), Options(), ct).ConfigureAwait(false);
         return result.ExitCode switch
         {
             0 => "up to date",
@@ -133,9 +138,8 @@ public sealed class Dom0Planner
             .Line($"exit 0");
 
     /// <summary>Exit code 3 when login.conf.db is missing, 4 when login.conf is newer.</summary>
-    internal static ShellScript LoginDatabaseScript(string loginConf)
+    internal static ShellScript LoginDatabaseScript(string loginConf, string d)
     {
-        var d = loginConf + ".db";
         return ShellScript.Of($"[ -e {d} ] || exit 3").Line($"if [ {loginConf} -nt {d} ]; then exit 4; fi").Line($"exit 0");
     }
 

@@ -16,12 +16,13 @@ namespace XenPS.Core.Execution;
 /// data) does not compile there. Holes may be strings (one quoted word), integers (decimal), a list of strings (quoted
 /// words separated by spaces: <see cref="Words"/>), a variable reference (<see cref="Var"/>) or another script (one
 /// quoted word: for sh -c or ssh). Anything else is refused. Values registered with <see cref="Secret"/> are masked in
-/// <see cref="DisplayText"/>, which is what Verbose and Debug show.
+/// <see cref="DisplayText"/>, which is what Verbose and Debug show. File contents written with <see cref="Bytes"/> are
+/// not shown there at all (only their length).
 /// </summary>
 public sealed class ShellScript
 {
     /// <summary>What a secret is shown as.</summary>
-    public const string Mask = "********";
+    public const string Mask = SecretRedactor.Mask;
 
     // \z, not $: in .NET, $ also matches before a final newline ("a\n" would pass).
     private static readonly Regex VariableName = new(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant);
@@ -29,6 +30,7 @@ public sealed class ShellScript
     private static readonly Regex Special = new(@"^(\?|\$|!|#|[0-9])\z", RegexOptions.CultureInvariant);
 
     private readonly StringBuilder _text = new();
+    private readonly StringBuilder _display = new();
     private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
 
     /// <summary>A script of one line.</summary>
@@ -39,6 +41,7 @@ public sealed class ShellScript
     {
         if (line is null) throw new ArgumentNullException(nameof(line));
         _text.Append(Render(line)).Append('\n');
+        _display.Append(RenderForDisplay(line)).Append('\n');
         AdoptSecrets(line);
         return this;
     }
@@ -61,7 +64,9 @@ public sealed class ShellScript
     {
         var list = words?.ToList() ?? throw new ArgumentNullException(nameof(words));
         if (list.Count == 0) throw new ArgumentException("A command needs at least one word.", nameof(words));
-        _text.Append(QuoteWords(list)).Append('\n');
+        var text = QuoteWords(list);
+        _text.Append(text).Append('\n');
+        _display.Append(text).Append('\n');
         return this;
     }
 
@@ -73,6 +78,7 @@ public sealed class ShellScript
     {
         if (other is null) throw new ArgumentNullException(nameof(other));
         _text.Append(other._text);
+        _display.Append(other._display);
         foreach (var s in other._secrets) _secrets.Add(s);
         return this;
     }
@@ -90,15 +96,74 @@ public sealed class ShellScript
         var lines = new HashSet<string>(content.Split('\n').Select(l => l.TrimEnd('\r')), StringComparer.Ordinal);
         string marker;
         do marker = "XENPS_EOF_" + Guid.NewGuid().ToString("N"); while (lines.Contains(marker));
-        _text.Append(Render(command)).Append(" <<'").Append(marker).Append('\'');
-        if (then is not null) _text.Append(' ').Append(Render(then));
-        _text.Append('\n');
-        _text.Append(content);
-        if (content.Length > 0 && content[content.Length - 1] != '\n') _text.Append('\n');
-        _text.Append(marker).Append('\n');
+        foreach (var (target, display) in new[] { (_text, false), (_display, true) })
+        {
+            target.Append(display ? RenderForDisplay(command) : Render(command)).Append(" <<'").Append(marker).Append('\'');
+            if (then is not null) target.Append(' ').Append(display ? RenderForDisplay(then) : Render(then));
+            target.Append('\n');
+            target.Append(content);
+            if (content.Length > 0 && content[content.Length - 1] != '\n') target.Append('\n');
+            target.Append(marker).Append('\n');
+        }
         AdoptSecrets(command);
         AdoptSecrets(then);
         return this;
+    }
+
+    /// <summary>How many bytes of content one printf of <see cref="Bytes"/> writes.</summary>
+    internal const int BytesPerPrintf = 4096;
+
+    /// <summary>
+    /// Appends a command group that writes exactly <paramref name="content"/>, byte for byte (any bytes, NUL included),
+    /// to <paramref name="redirection"/> (e.g. <c>$"> {ShellScript.Var("t")}"</c>), followed on the same line by
+    /// <paramref name="then"/> (e.g. "|| fail write"). The bytes are carried in printf formats (sh's builtin: no
+    /// argument-length limit), 4 KiB per printf: printable ASCII as it is, '%' as "%%", every other byte (quote,
+    /// backslash, control characters, bytes above 0x7F) as a three-digit octal escape, which dash, bash, busybox sh and
+    /// FreeBSD's sh and printf(1) all read as exactly that byte. The script text stays ASCII, so nothing between here
+    /// and the host's sh can re-encode it. <see cref="DisplayText"/> shows only the length: file contents (which may hold
+    /// secrets) never reach Verbose or Debug.
+    /// </summary>
+    public ShellScript Bytes(byte[] content, FormattableString redirection, FormattableString? then = null)
+    {
+        if (content is null) throw new ArgumentNullException(nameof(content));
+        if (redirection is null) throw new ArgumentNullException(nameof(redirection));
+        var tail = " " + Render(redirection) + (then is null ? string.Empty : " " + Render(then));
+        var displayTail = " " + RenderForDisplay(redirection) + (then is null ? string.Empty : " " + RenderForDisplay(then));
+        if (content.Length == 0)
+        {
+            _text.Append(':').Append(tail).Append('\n');
+            _display.Append(':').Append(displayTail).Append('\n');
+            AdoptSecrets(redirection);
+            AdoptSecrets(then);
+            return this;
+        }
+        _text.Append("{ ");
+        for (var offset = 0; offset < content.Length; offset += BytesPerPrintf)
+        {
+            var format = PrintfFormat(content, offset, Math.Min(BytesPerPrintf, content.Length - offset));
+            _text.Append("printf ").Append(QuoteWord(format)).Append(" &&\n");
+        }
+        _text.Append(":; }").Append(tail).Append('\n');
+        _display.Append("{ printf '<").Append(content.Length.ToString(CultureInfo.InvariantCulture))
+            .Append(" bytes, not shown>'; }").Append(displayTail).Append('\n');
+        AdoptSecrets(redirection);
+        AdoptSecrets(then);
+        return this;
+    }
+
+    /// <summary>A printf format that prints exactly these bytes (see <see cref="Bytes"/>).</summary>
+    internal static string PrintfFormat(byte[] bytes, int offset, int count)
+    {
+        var sb = new StringBuilder(count * 2);
+        for (var i = offset; i < offset + count; i++)
+        {
+            var b = bytes[i];
+            // A leading '-' would be taken for an option by printf(1) (FreeBSD's uses getopt).
+            if (b == (byte)'%') sb.Append("%%");
+            else if (b >= 0x20 && b <= 0x7E && b != (byte)'\'' && b != (byte)'\\' && !(b == (byte)'-' && i == offset)) sb.Append((char)b);
+            else sb.Append('\\').Append((char)('0' + ((b >> 6) & 7))).Append((char)('0' + ((b >> 3) & 7))).Append((char)('0' + (b & 7)));
+        }
+        return sb.ToString();
     }
 
     /// <summary>Registers a value that must never be shown: <see cref="DisplayText"/> masks every occurrence.</summary>
@@ -114,8 +179,9 @@ public sealed class ShellScript
     /// <summary>The script as sh runs it.</summary>
     public string Text => _text.ToString();
 
-    /// <summary>The script for Verbose, Debug and error messages: every secret masked.</summary>
-    public string DisplayText => Redact(Text);
+    /// <summary>The script for Verbose, Debug and error messages: every registered secret masked, and whatever
+    /// <see cref="SecretRedactor"/> recognises as a password (a config file's vncpasswd in a here-document).</summary>
+    public string DisplayText => SecretRedactor.Redact(Redact(_display.ToString()));
 
     /// <summary>Masks this script's secrets in any text, e.g. a program's output: as they are, quoted as a word, and
     /// escaped the way a quoted hole writes them inside a longer value ('\'' for each ') or inside nested scripts (the
@@ -187,10 +253,19 @@ public sealed class ShellScript
 
     private static string Render(FormattableString line) => line.ToString(Formatter.Instance);
 
+    private static string RenderForDisplay(FormattableString line) => line.ToString(Formatter.Display);
+
     /// <summary>Quotes every hole of an interpolated string.</summary>
     private sealed class Formatter : IFormatProvider, ICustomFormatter
     {
-        public static readonly Formatter Instance = new();
+        public static readonly Formatter Instance = new(false);
+
+        /// <summary>Renders a nested script by its display text.</summary>
+        public static readonly Formatter Display = new(true);
+
+        private readonly bool _display;
+
+        private Formatter(bool display) => _display = display;
 
         public object? GetFormat(Type? formatType) => formatType == typeof(ICustomFormatter) ? this : null;
 
@@ -206,7 +281,7 @@ public sealed class ShellScript
                 case ShellFragment fragment:
                     return fragment.Text;
                 case ShellScript script:
-                    return QuoteWord(script.Text);
+                    return QuoteWord(_display ? script._display.ToString() : script.Text);
                 case int or long or short or byte or uint or ulong or ushort or sbyte:
                     return ((IFormattable)arg).ToString(string.IsNullOrEmpty(format) ? null : format, CultureInfo.InvariantCulture) is var number &&
                            number.All(c => (c >= '0' && c <= '9') || c == '-')

@@ -25,11 +25,15 @@ public enum XenErrorKind
     InvalidResult,
 }
 
-/// <summary>Base of every failure XenPS reports: a stable error id, a category and the thing it concerns.</summary>
+/// <summary>Base of every failure XenPS reports: a stable error id, a category and the thing it concerns. Its message,
+/// log lines and recommended action pass through <see cref="SecretRedactor"/>: no password ever reaches an error.</summary>
 public class XenException : Exception
 {
+    private IReadOnlyList<string> _logLines = Array.Empty<string>();
+    private string? _recommendedAction;
+
     public XenException(string errorId, XenErrorKind kind, string message, Exception? inner = null)
-        : base(message, inner)
+        : base(SecretRedactor.Redact(message), inner)
     {
         ErrorId = errorId;
         Kind = kind;
@@ -45,10 +49,18 @@ public class XenException : Exception
 
     /// <summary>Lines of the host's logs that explain the failure (the last lines of /var/log/xen/xl-NAME.log and
     /// qemu-dm-NAME.log after a failed xl create), each prefixed with its file; shown after the message.</summary>
-    public IReadOnlyList<string> LogLines { get; set; } = Array.Empty<string>();
+    public IReadOnlyList<string> LogLines
+    {
+        get => _logLines;
+        set => _logLines = value is null ? Array.Empty<string>() : SecretRedactor.RedactLines(value);
+    }
 
     /// <summary>What the user can do next (the cmdlets put it in ErrorDetails.RecommendedAction).</summary>
-    public string? RecommendedAction { get; set; }
+    public string? RecommendedAction
+    {
+        get => _recommendedAction;
+        set => _recommendedAction = value is null ? null : SecretRedactor.Redact(value);
+    }
 
     public override string Message => LogLines.Count == 0
         ? base.Message
@@ -96,10 +108,10 @@ public sealed class XenCommandTimeoutException : XenException
         : base("XenCommandTimeout", XenErrorKind.OperationTimeout,
               $"'{commandLine}' did not finish within {timeout.TotalSeconds:0.#} s and was stopped. Check the real state (Get-XenDomain) before retrying.")
     {
-        CommandLine = commandLine;
+        CommandLine = SecretRedactor.Redact(commandLine);
         Timeout = timeout;
-        StandardOutput = standardOutput;
-        StandardError = standardError;
+        StandardOutput = SecretRedactor.Redact(standardOutput);
+        StandardError = SecretRedactor.Redact(standardError);
     }
 
     public string CommandLine { get; }
@@ -115,11 +127,11 @@ public sealed class XenCommandException : XenException
         : base(errorId, kind, message)
     {
         Tool = result.FileName;
-        Arguments = result.Arguments;
+        Arguments = result.Arguments.Select(SecretRedactor.Redact).ToArray();
         ExitCode = result.ExitCode;
-        StandardOutput = result.StandardOutput;
-        StandardError = result.StandardError;
-        CommandLine = commandLine;
+        StandardOutput = SecretRedactor.Redact(result.StandardOutput);
+        StandardError = SecretRedactor.Redact(result.StandardError);
+        CommandLine = SecretRedactor.Redact(commandLine);
     }
 
     public string Tool { get; }

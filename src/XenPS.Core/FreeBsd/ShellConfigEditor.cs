@@ -129,6 +129,40 @@ public sealed class ShellConfigEditor
         return new ConfigEditResult(edits.Apply(text), true, Effective(mine)?.Value, null);
     }
 
+    /// <summary>Comments out every assignment of <paramref name="name"/> (every line of a multi-line rc.conf value)
+    /// by putting a '#' in front of it, with the comment line <c># NOTE</c> before the first one, so that the file no
+    /// longer sets the name and the admin sees what was there and why. Every other byte is kept. Before is the
+    /// file's effective value, After is null.</summary>
+    /// <exception cref="ArgumentException">The note holds a control character.</exception>
+    /// <exception cref="XenConfigFileException">An rc.conf line holds more than the assignment (e.g.
+    /// <c>a=1; b=2</c>), or the file cannot be read safely (an unterminated quote).</exception>
+    public ConfigEditResult Disable(string text, string name, string note)
+    {
+        Checked(text);
+        CheckName(name);
+        if (note is null) throw new ArgumentNullException(nameof(note));
+        if (note.Any(ConfigText.IsControl)) throw new ArgumentException("A comment cannot hold control characters.", nameof(note));
+        var all = Parse(text, out var broken);
+        ThrowIfBroken(broken);
+        var mine = all.Where(a => a.Name == name).ToList();
+        if (mine.Count == 0) return ConfigEditResult.Unchanged(text, null);
+        var lines = ConfigText.Lines(text);
+        var edits = new TextEdits();
+        var first = true;
+        foreach (var a in mine)
+        {
+            if (Dialect == ShellConfigDialect.RcConf && !BlankOrComment.IsMatch(text.Substring(a.ValueEnd, a.RestEnd - a.ValueEnd)))
+                throw XenConfigFileException.Unsafe(a.LastLineNumber, $"the line that sets {name} also holds other commands.");
+            if (first)
+            {
+                edits.Insert(a.LineStart, "# " + note + ConfigText.NewLine(text, lines));
+                first = false;
+            }
+            for (var n = a.LineNumber; n <= a.LastLineNumber; n++) edits.Insert(lines[n - 1].Start, "#");
+        }
+        return new ConfigEditResult(edits.Apply(text), true, Effective(mine)?.Value, null);
+    }
+
     /// <summary>Edits the space-separated word list held by <paramref name="name"/> (e.g. xen_cmdline), keeping the
     /// words the edit does not touch, their order and spacing, then writes it back with <see cref="Set"/>.
     /// A name that is not set starts from an empty list (and stays unset if the list stays empty).</summary>

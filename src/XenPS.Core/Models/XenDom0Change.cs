@@ -31,6 +31,15 @@ public sealed class XenDom0Change
     /// <summary>True when this setting was (or, in a plan, would be) changed.</summary>
     public bool Changed { get; }
 
+    /// <summary>Where <see cref="Before"/> came from, "file:line": the assignment that took effect, which may be in
+    /// another file than <see cref="File"/> (loader.conf.local, a file of /boot/loader.conf.d, rc.conf.local,
+    /// rc.conf.d/SERVICE...). Null when the setting was not set or is not read from a file.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>The assignments ("file:line") read after <see cref="File"/> that gave another value: the change comments
+    /// them out, so that the value written to <see cref="File"/> takes effect. Empty when there were none.</summary>
+    public string[] ConflictsWith { get; set; } = System.Array.Empty<string>();
+
     public override string ToString() => Changed ? $"{File} {Setting}: '{Before}' -> '{After}'" : $"{File} {Setting}: unchanged '{After}'";
 }
 
@@ -64,6 +73,15 @@ public sealed class XenDom0Check
 
     /// <summary>What to do when the check fails (null when it passes).</summary>
     public string? Remedy { get; }
+
+    /// <summary>For a setting read from a file: where the value that takes effect (<see cref="Actual"/>) comes from,
+    /// "file:line" (the last assignment its FreeBSD reader reads: the file may be loader.conf.local, a file of
+    /// /boot/loader.conf.d, rc.conf.local, rc.conf.d/SERVICE...). Null when the setting is not set or not read from a file.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>The assignments ("file:line") read after <see cref="Path"/> that give another value than the one
+    /// expected: Initialize-XenDom0 comments them out. Empty when there are none.</summary>
+    public string[] ConflictsWith { get; set; } = System.Array.Empty<string>();
 
     public override string ToString() => $"{(Compliant ? "PASS" : "FAIL")} {Check}: {Actual}";
 }

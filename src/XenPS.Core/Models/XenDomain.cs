@@ -120,11 +120,12 @@ public sealed class XenDomain
 
     private string? _configJson;
 
-    /// <summary>The domain's libxl configuration as xl list -l printed it (JSON).</summary>
+    /// <summary>The domain's libxl configuration as xl list -l printed it (JSON), with its passwords masked
+    /// (<c>"passwd": "********"</c>): it is still valid JSON, and never carries a VNC or SPICE password.</summary>
     public string? ConfigJson
     {
         get => _configJson ?? ConfigJsonSource?.Json;
-        set => _configJson = value;
+        set => _configJson = Core.Execution.SecretRedactor.RedactJson(value);
     }
 
     /// <summary>Where <see cref="ConfigJson"/> comes from until it is read (it is only cut out of xl's output on demand).</summary>

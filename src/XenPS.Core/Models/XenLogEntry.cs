@@ -48,7 +48,7 @@ public sealed class XenLogEntry
     /// <summary>The file the line was read from, or "xl dmesg".</summary>
     public string Path { get; set; } = string.Empty;
 
-    /// <summary>The line exactly as it was read.</summary>
+    /// <summary>The line exactly as it was read (a password in it masked).</summary>
     public string Line { get; set; } = string.Empty;
 
     public override string ToString() => Line;

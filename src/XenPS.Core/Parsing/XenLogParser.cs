@@ -51,6 +51,8 @@ public static class XenLogParser
 
     public static XenLogEntry ParseLine(string line, XenLogKind kind, string? name, string path, string computerName)
     {
+        // xl's daemon logs libxl's lines at the level it was started with: under -vvv, qemu's -spice password.
+        line = Core.Execution.SecretRedactor.Redact(line);
         var entry = new XenLogEntry { ComputerName = computerName, Name = name, Kind = kind, Path = path, Line = line, Message = line };
         switch (kind)
         {

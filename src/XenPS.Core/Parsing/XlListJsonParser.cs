@@ -36,14 +36,15 @@ public sealed class XlDomainConfig
     private int _start;
     private int _length;
 
-    /// <summary>This domain's configuration as xl printed it. For xl's usual ASCII output it is cut from the whole
-    /// output only when first read, so parsing thousands of domains copies no JSON text.</summary>
+    /// <summary>This domain's configuration as xl printed it, with the VNC and SPICE passwords masked
+    /// (<see cref="Execution.SecretRedactor.RedactJson"/>: still valid JSON). For xl's usual ASCII output it is cut from
+    /// the whole output only when first read, so parsing thousands of domains copies no JSON text.</summary>
     public string? Json
     {
-        get => _json ??= _whole?.Substring(_start, _length);
+        get => _json ??= Execution.SecretRedactor.RedactJson(_whole?.Substring(_start, _length));
         set
         {
-            _json = value;
+            _json = Execution.SecretRedactor.RedactJson(value);
             _whole = null;
         }
     }

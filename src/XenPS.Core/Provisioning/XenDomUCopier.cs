@@ -85,7 +85,7 @@ public sealed class DomUCopyPlan
     {
         var sb = new StringBuilder();
         for (var i = 0; i < Steps.Count; i++) sb.Append(i + 1).Append(". ").Append(Steps[i]).Append('\n');
-        sb.Append("Configuration ").Append(ConfigPath).Append(":\n").Append(ConfigText.MaskPasswords(Config.ToString()));
+        sb.Append("Configuration ").Append(ConfigPath).Append(":\n").Append(Config.ToString());
         return sb.ToString();
     }
 }
@@ -224,7 +224,7 @@ public sealed class XenDomUCopier
         }
 
         // The new configuration: new name, no UUID (xl makes one), the new volumes, a new MAC for every interface.
-        var copy = XenDomUConfig.Parse(config.ToString(), configPath);
+        var copy = XenDomUConfig.Parse(config.ToFileText(), configPath);
         copy.Path = configPath;
         copy.ComputerName = HostName;
         copy.Name = r.NewName;
@@ -268,7 +268,7 @@ public sealed class XenDomUCopier
             var leftovers = plan.Volumes.Select(c => ZfsClient.Snapshot(c.Target, snapshotName)).Concat(plan.TakesSnapshot ? from : Enumerable.Empty<string>());
             plan.Steps.Add($"Destroy the snapshots the copy needed no more: {string.Join(", ", leftovers)}");
         }
-        plan.Steps.Add($"Write the configuration file {configPath} (name {r.NewName}, {(macs.Count == 0 ? "no network interface" : "MAC " + string.Join(", ", macs))}, no UUID){(string.IsNullOrEmpty(copy.VncPassword) ? "" : " (mode 0600: it holds the VNC password)")}");
+        plan.Steps.Add($"Write the configuration file {configPath} (name {r.NewName}, {(macs.Count == 0 ? "no network interface" : "MAC " + string.Join(", ", macs))}, no UUID){(copy.SecretValues.Count == 0 ? "" : " (mode 0600: it holds a password)")}");
         return plan;
     }
 
@@ -311,7 +311,7 @@ public sealed class XenDomUCopier
             step = plan.Steps[stepIndex];
             if (await _fs.ExistsAsync(plan.ConfigPath, ct).ConfigureAwait(false))
                 throw new XenException("XenConfigExists", XenErrorKind.ResourceExists, $"The configuration file {plan.ConfigPath} appeared on host '{HostName}' while the copy ran.") { ComputerName = HostName };
-            var text = plan.Config.ToString();
+            var text = plan.Config.ToFileText();
             undo.Push(($"deleted {plan.ConfigPath}", () => DeleteIfOursAsync(plan.ConfigPath, text)));
             await new XenConfigStore(_xl.Host, _output).SaveAsync(plan.Config, backup: false, ct).ConfigureAwait(false);
         }

@@ -36,8 +36,19 @@ public sealed class NewDomUPlan
     {
         var sb = new StringBuilder();
         for (var i = 0; i < Steps.Count; i++) sb.Append(i + 1).Append(". ").Append(Steps[i]).Append('\n');
-        sb.Append("Configuration ").Append(ConfigPath).Append(":\n").Append(ConfigText.MaskPasswords(Config.ToString()));
-        return sb.ToString();
+        sb.Append("Configuration ").Append(ConfigPath).Append(":\n").Append(Config.ToString());
+        return SecretRedactor.Redact(sb.ToString(), Secrets);
+    }
+
+    /// <summary>The values that must never be shown: the password asked for, and any in -ConfigOption.</summary>
+    public IReadOnlyList<string> Secrets
+    {
+        get
+        {
+            var secrets = new List<string>(Config.SecretValues);
+            if (!string.IsNullOrEmpty(Request.VncPassword)) secrets.Add(Request.VncPassword!);
+            return secrets.Distinct(StringComparer.Ordinal).ToList();
+        }
     }
 }
 
@@ -143,7 +154,7 @@ public sealed class XenDomUProvisioner
             plan.Warnings.Add($"{string.Join(", ", otherCase)} already runs on host '{Host.ComputerName}': xl names are case-sensitive, so '{r.Name}' is another domain. Commands that take a name act only on the domain of exactly that name.");
         if (r.ZfsVolume is not null) plan.Steps.Add($"Create the ZFS volume {r.ZfsVolume} ({r.DiskSizeGB} GB): zfs create -V{r.DiskSizeGB}G -o volmode=dev {r.ZfsVolume}");
         else if (r.DiskPath is not null && r.DiskSizeGB is not null) plan.Steps.Add($"Create the sparse disk image {r.DiskPath} ({r.DiskSizeGB} GB)");
-        plan.Steps.Add($"Write the configuration file {configPath}{(r.VncPassword is null ? string.Empty : " (mode 0600: it holds the VNC password)")}");
+        plan.Steps.Add($"Write the configuration file {configPath}{(config.HoldsSecrets ? " (mode 0600: it holds a password)" : string.Empty)}");
         if (!r.NoStart) plan.Steps.Add($"Start the domain: xl create {configPath}");
         if (r.Vnc && !IsLoopback(r.VncListen) && r.VncPassword is null)
             plan.Warnings.Add($"The VNC console of '{r.Name}' will listen on {r.VncListen} without a password: anyone who reaches that address gets its screen and keyboard. Give -VncPassword, or keep -VncListen 127.0.0.1 and use an SSH tunnel.");
@@ -283,7 +294,7 @@ public sealed class XenDomUProvisioner
             {
                 config.VncListen = r.VncListen;
                 if (r.VncDisplay is not null) config.VncDisplay = r.VncDisplay;
-                if (r.VncPassword is not null) config.VncPassword = r.VncPassword;
+                if (r.VncPassword is not null) config.SetVncPassword(r.VncPassword);
             }
         }
         if (r.Serial is not null) config.Serial = r.Serial;

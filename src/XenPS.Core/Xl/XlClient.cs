@@ -11,8 +11,9 @@ using XenPS.Core.Parsing;
 
 namespace XenPS.Core.Xl;
 
-/// <summary>Typed xl operations on one host: runs xl, writes the command line to Verbose and the raw output to Debug,
-/// turns a failure into a classified <see cref="XenCommandException"/> and parses what comes back.</summary>
+/// <summary>Typed xl operations on one host: runs xl, writes the command line to Verbose and the raw output to Debug
+/// (passwords masked by <see cref="SecretRedactor"/>: xl list -l prints them), turns a failure into a classified
+/// <see cref="XenCommandException"/> and parses what comes back.</summary>
 public sealed partial class XlClient
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
@@ -38,8 +39,9 @@ public sealed partial class XlClient
         var options = new HostRunOptions
         {
             Timeout = timeout ?? DefaultTimeout,
-            OnCommandLine = line => output.WriteVerbose("Running: " + line),
-            OnStandardErrorLine = onStandardErrorLine,
+            OnCommandLine = line => output.WriteVerbose("Running: " + SecretRedactor.Redact(line)),
+            // Lines streamed as they come (xl -vvv to Verbose, progress): libxl logs qemu's -spice password.
+            OnStandardErrorLine = onStandardErrorLine is null ? null : line => onStandardErrorLine(SecretRedactor.Redact(line)),
         };
         var result = await host.RunAsync(tool, arguments, options, cancellationToken).ConfigureAwait(false);
         output.WriteDebug(DescribeResult(host.Describe(tool, arguments), result));
@@ -47,6 +49,7 @@ public sealed partial class XlClient
         return result;
     }
 
+    /// <summary>The command line, exit code, time and output of a run, for Debug: every password masked.</summary>
     public static string DescribeResult(string commandLine, CommandResult result)
     {
         var sb = new StringBuilder();
@@ -54,7 +57,7 @@ public sealed partial class XlClient
           .Append(" in ").Append(result.Duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)).Append(" s");
         if (result.StandardOutput.Length > 0) sb.Append("\nstdout:\n").Append(result.StandardOutput.TrimEnd('\n'));
         if (result.StandardError.Length > 0) sb.Append("\nstderr:\n").Append(result.StandardError.TrimEnd('\n'));
-        return sb.ToString();
+        return SecretRedactor.Redact(sb.ToString());
     }
 
     /// <summary>xl list -v: every domain, with its UUID (the same call as xl list, with the UUID column): an action

@@ -6,7 +6,8 @@ using XenPS.Infrastructure;
 
 namespace XenPS.Commands;
 
-/// <summary>Reads domain configuration files (xl.cfg) into XenDomUConfig objects.</summary>
+/// <summary>Reads domain configuration files (xl.cfg) into XenDomUConfig objects (passwords never in a property:
+/// HasVncPassword, HasSpicePassword).</summary>
 [Cmdlet(VerbsCommon.Get, "XenDomUConfig", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(XenDomUConfig))]
 public sealed class GetXenDomUConfigCommand : XenCmdlet
@@ -47,6 +48,7 @@ public sealed class GetXenDomUConfigCommand : XenCmdlet
             try
             {
                 var config = Await(store.LoadAsync(path, CancelToken));
+                RegisterSecrets(config.SecretValues);
                 // Read as it is; a name XenPS would not start a domain with is said at once (its Validate() has it too).
                 if (config.Name is { Length: > 0 } name && Core.XenDomainName.Problem(name) is { } problem)
                     WriteWarning($"The name in {path} ({Core.XenDomainName.Quote(name)}) {problem}: Start-XenDomain refuses it. {Core.XenDomainName.Rule}");

@@ -1,8 +1,10 @@
 using System;
 using System.Collections;
+using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using XenPS.Core.Execution;
 using XenPS.Core.Provisioning;
 using XenPS.Infrastructure;
 
@@ -140,12 +142,15 @@ public sealed class NewXenDomUCommand : XenCmdlet
             NoStart = NoStart,
         };
         foreach (var pair in PowerShellValues.ToDictionary(ConfigOption)) request.ConfigOptions[pair.Key] = pair.Value;
+        RegisterSecrets(new[] { request.VncPassword ?? string.Empty });
+        RegisterSecrets(request.ConfigOptions.Where(p => SecretRedactor.IsSecretConfigKey(p.Key)).Select(p => p.Value as string ?? string.Empty));
 
         try
         {
             var xl = Xl(ResolveSingleHost(ComputerName));
             var provisioner = new XenDomUProvisioner(xl);
             var plan = Await(provisioner.PlanAsync(request, CancelToken));
+            RegisterSecrets(plan.Secrets);
             foreach (var warning in plan.Warnings) WriteWarning(warning);
             var target = $"{Name} on {xl.Host.ComputerName}";
             if (!ShouldProcess($"Create the domain {target}:\n{plan.Describe()}", $"Create the domain {target}?", "New-XenDomU")) return;

@@ -2,6 +2,8 @@ using System;
 using System.Collections;
 using System.Linq;
 using System.Management.Automation;
+using System.Net;
+using System.Security;
 using XenPS.Core.Config;
 using XenPS.Core.Execution;
 using XenPS.Core.Hosts;
@@ -77,6 +79,11 @@ public sealed class SetXenDomUConfigCommand : XenCmdlet
     [Parameter]
     public SwitchParameter RemoveInstallMedia { get; set; }
 
+    /// <summary>The VNC password (vncpasswd), e.g. from Read-Host -AsSecureString; an empty one removes it. The file
+    /// becomes mode 0600, and the password is never shown.</summary>
+    [Parameter]
+    public SecureString? VncPassword { get; set; }
+
     /// <summary>Other keys to set (a $null value removes the key), e.g. @{ on_crash = 'preserve'; usbdevice = 'tablet' }.</summary>
     [Parameter]
     public Hashtable? Setting { get; set; }
@@ -86,10 +93,10 @@ public sealed class SetXenDomUConfigCommand : XenCmdlet
 
     protected override void Begin()
     {
-        if (new[] { nameof(MemoryMB), nameof(MaxMemoryMB), nameof(VCpus), nameof(MaxVCpus), nameof(AddDisk), nameof(RemoveDisk), nameof(AddVif), nameof(RemoveVif), nameof(RemoveInstallMedia), nameof(Setting) }
+        if (new[] { nameof(MemoryMB), nameof(MaxMemoryMB), nameof(VCpus), nameof(MaxVCpus), nameof(AddDisk), nameof(RemoveDisk), nameof(AddVif), nameof(RemoveVif), nameof(RemoveInstallMedia), nameof(VncPassword), nameof(Setting) }
             .All(p => !MyInvocation.BoundParameters.ContainsKey(p)))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one change (-MemoryMB, -VCpus, -AddDisk, -RemoveInstallMedia, -Setting, ...)."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give at least one change (-MemoryMB, -VCpus, -AddDisk, -RemoveInstallMedia, -VncPassword, -Setting, ...)."),
                 "XenNothingToSet", ErrorCategory.InvalidArgument, null));
         }
     }
@@ -103,7 +110,10 @@ public sealed class SetXenDomUConfigCommand : XenCmdlet
             VCpus = MyInvocation.BoundParameters.ContainsKey(nameof(VCpus)) ? VCpus : null,
             MaxVCpus = MyInvocation.BoundParameters.ContainsKey(nameof(MaxVCpus)) ? MaxVCpus : null,
             RemoveInstallMedia = RemoveInstallMedia,
+            VncPassword = VncPassword is null ? null : new NetworkCredential(string.Empty, VncPassword).Password,
         };
+        RegisterSecrets(new[] { edit.VncPassword ?? string.Empty });
+        RegisterSecrets(edit.Settings.Where(p => SecretRedactor.IsSecretConfigKey(p.Key)).Select(p => p.Value as string ?? string.Empty));
         foreach (var d in AddDisk ?? Array.Empty<string>()) edit.AddDisks.Add(d);
         foreach (var d in RemoveDisk ?? Array.Empty<string>()) edit.RemoveDisks.Add(d);
         foreach (var v in AddVif ?? Array.Empty<string>()) edit.AddVifs.Add(v);
@@ -127,16 +137,23 @@ public sealed class SetXenDomUConfigCommand : XenCmdlet
             try
             {
                 var config = Await(store.LoadAsync(path, CancelToken));
-                var before = config.ToString();
+                RegisterSecrets(config.SecretValues);
+                var before = config.ToFileText();
+                var shownBefore = config.ToString();
                 var changes = BuildEdit().Apply(config);
-                var after = config.ToString();
+                RegisterSecrets(config.SecretValues);
+                var after = config.ToFileText();
                 if (before == after)
                 {
                     WriteVerbose($"{path} on {xl.Host.ComputerName} already has these settings: nothing to change.");
                 }
                 else
                 {
-                    var diff = TextDiff.Unified(path, ConfigText.MaskPasswords(before), ConfigText.MaskPasswords(after));
+                    // The diff of the texts as shown (passwords masked); a change of a password alone shows as such.
+                    var shownAfter = config.ToString();
+                    var diff = shownBefore == shownAfter
+                        ? $"{path}: a password changes (not shown)."
+                        : TextDiff.Unified(path, shownBefore, shownAfter);
                     var target = $"{path} on {xl.Host.ComputerName}";
                     if (!ShouldProcess($"Update {target}:\n{diff}", $"Update {target}? {string.Join("; ", changes)}", "Set-XenDomUConfig")) continue;
                     var written = Await(store.SaveAsync(config, backup: true, CancelToken));

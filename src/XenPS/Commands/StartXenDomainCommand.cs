@@ -53,6 +53,7 @@ public sealed class StartXenDomainCommand : XenCmdlet
                 if (Path is null) path = XenPaths.ConfigPathIn(directory!, item);
                 // Read it first: a syntax error is reported with its line and column before xl runs.
                 var config = Await(store.LoadAsync(path, CancelToken));
+                RegisterSecrets(config.SecretValues); // masked in xl -vvv's lines (libxl logs qemu's -spice password)
                 var name = config.Name ?? throw new XenException("XenConfigInvalid", XenErrorKind.InvalidData, $"{path} has no name = \"...\" line.");
                 // The name in the file names the new domain (and its log files): it must follow the rule.
                 XenDomainName.Validate(name, $"The name in {path}");

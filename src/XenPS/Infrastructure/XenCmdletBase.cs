@@ -21,9 +21,86 @@ public abstract class XenCmdletBase : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
     private readonly BlockingCollection<Action> _pending = new();
+    private readonly ConcurrentDictionary<string, bool> _secrets = new(StringComparer.Ordinal);
     private bool _disposed;
 
     protected XenCmdletBase() => Output = new QueuedOutput(this);
+
+    // ---------------------------------------------------------------- secrets
+    // Every text this cmdlet writes (Verbose, Debug, Warning, progress, ShouldProcess/-WhatIf, errors) passes through
+    // SecretRedactor: the passwords it recognises, and the values registered here (a -VncPassword, the passwords of
+    // a config file read), are masked. Core masks at the source too; this is the last line.
+
+    /// <summary>Values that must never be shown by this cmdlet (safe from any thread).</summary>
+    protected void RegisterSecrets(IEnumerable<string>? values)
+    {
+        if (values is null) return;
+        foreach (var value in values)
+        {
+            if (!string.IsNullOrEmpty(value)) _secrets.TryAdd(value, true);
+        }
+    }
+
+    /// <summary>The text with every secret masked.</summary>
+    protected internal string Redact(string? text) => SecretRedactor.Redact(text, _secrets.IsEmpty ? null : _secrets.Keys);
+
+    /// <summary>Writes to Verbose, secrets masked.</summary>
+    protected new void WriteVerbose(string text) => base.WriteVerbose(Redact(text));
+
+    /// <summary>Writes to Debug, secrets masked.</summary>
+    protected new void WriteDebug(string text) => base.WriteDebug(Redact(text));
+
+    /// <summary>Writes a warning, secrets masked.</summary>
+    protected new void WriteWarning(string text) => base.WriteWarning(Redact(text));
+
+    /// <summary>Writes a progress record, secrets masked in its texts.</summary>
+    protected new void WriteProgress(ProgressRecord record)
+    {
+        record.Activity = Redact(record.Activity);
+        record.StatusDescription = Redact(record.StatusDescription);
+        if (record.CurrentOperation is not null) record.CurrentOperation = Redact(record.CurrentOperation);
+        base.WriteProgress(record);
+    }
+
+    /// <summary>ShouldProcess (-WhatIf text, -Confirm question) with secrets masked.</summary>
+    protected new bool ShouldProcess(string target, string action) => base.ShouldProcess(Redact(target), Redact(action));
+
+    /// <summary>ShouldProcess (-WhatIf text, -Confirm question) with secrets masked.</summary>
+    protected new bool ShouldProcess(string verboseDescription, string verboseWarning, string caption) =>
+        base.ShouldProcess(Redact(verboseDescription), Redact(verboseWarning), Redact(caption));
+
+    /// <summary>Writes an error, secrets masked (see <see cref="ToErrorRecord"/>).</summary>
+    protected new void WriteError(ErrorRecord record) => base.WriteError(RedactRecord(record));
+
+    /// <summary>Throws a terminating error, secrets masked.</summary>
+    protected new void ThrowTerminatingError(ErrorRecord record) => base.ThrowTerminatingError(RedactRecord(record));
+
+    /// <summary>An error record whose texts hold no secret: when the exception's message (or an inner one's) would show
+    /// one, the record carries a XenException with the masked message instead (same id and category, no inner
+    /// exception, so that Export-Clixml of $Error cannot carry it either).</summary>
+    private ErrorRecord RedactRecord(ErrorRecord record)
+    {
+        var exception = record.Exception;
+        var leaks = false;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (Redact(e.Message) != e.Message) leaks = true;
+        }
+        var details = record.ErrorDetails;
+        if (!leaks && (details is null || (Redact(details.Message) == details.Message && Redact(details.RecommendedAction) == (details.RecommendedAction ?? string.Empty))))
+            return record;
+        static string? Keep(string? text, Func<string?, string> redact) => text is null ? null : redact(text);
+        var xen = exception as XenException;
+        var safe = new XenException(xen?.ErrorId ?? record.FullyQualifiedErrorId.Split(',')[0], ParseKind(record.CategoryInfo.Category), Redact(exception.Message))
+        {
+            ComputerName = xen?.ComputerName,
+            RecommendedAction = Keep(xen?.RecommendedAction, Redact),
+        };
+        var errorId = record.FullyQualifiedErrorId.Split(',')[0];
+        var result = new ErrorRecord(safe, errorId, record.CategoryInfo.Category, record.TargetObject);
+        if (details is not null) result.ErrorDetails = new ErrorDetails(Redact(details.Message)) { RecommendedAction = Keep(details.RecommendedAction, Redact) };
+        return result;
+    }
 
     /// <summary>Cancelled when the user presses Ctrl+C.</summary>
     protected CancellationToken CancelToken => _cancel.Token;
@@ -310,5 +387,6 @@ public abstract class XenCmdletBase : PSCmdlet, IDisposable
         public void WriteDebug(string text) => _cmdlet.Post(() => _cmdlet.WriteDebug(text));
 
         public void WriteWarning(string text) => _cmdlet.Post(() => _cmdlet.WriteWarning(text));
+        // (each of these is the cmdlet's own masking WriteVerbose/WriteDebug/WriteWarning)
     }
 }

@@ -5,16 +5,18 @@ using XenPS.Core.Tests.FreeBsd;
 
 namespace XenPS.Core.Tests.Dom0;
 
-/// <summary>A FreeBSD system laid out as a tree in a temporary directory (etc/, boot/, bin/, var/), built from the
-/// real FreeBSD 14 files of Data/freebsd-14-etc: what -Root points at.</summary>
+/// <summary>A FreeBSD system laid out as a tree in a temporary directory (etc/, boot/, boot/defaults/, bin/, var/), built
+/// from the real FreeBSD 14 files of Data/freebsd-14-etc: what -Root points at.</summary>
 internal sealed class Dom0Tree : IDisposable
 {
     public Dom0Tree(string userland = "14.1-RELEASE-p5", bool xenKernel = true, bool packages = true)
     {
         Root = Directory.CreateTempSubdirectory("xenps dom0 '$x' ").FullName;
-        foreach (var dir in new[] { "etc", "boot", "bin", "var/log", "var/run", "var/db/pkg" }) Directory.CreateDirectory(P(dir));
+        foreach (var dir in new[] { "etc", "boot/defaults", "bin", "var/log", "var/run", "var/db/pkg" }) Directory.CreateDirectory(P(dir));
         foreach (var name in new[] { "rc.conf", "login.conf", "sysctl.conf", "ttys" }) File.Copy(Path.Combine(FreeBsdData.Folder, name), P("etc/" + name));
         File.Copy(Path.Combine(FreeBsdData.Folder, "loader.conf"), P("boot/loader.conf"));
+        // FreeBSD 14's /boot/defaults/loader.conf: loader.conf, loader.conf.local, then /boot/loader.conf.d/*.conf.
+        File.Copy(Path.Combine(FreeBsdData.Folder, "defaults-loader.conf"), P("boot/defaults/loader.conf"));
         // The stock login.conf.db, built when the system was installed (older than any edit of login.conf).
         File.WriteAllText(P("etc/login.conf.db"), "stock database\n");
         File.SetLastWriteTimeUtc(P("etc/login.conf.db"), File.GetLastWriteTimeUtc(P("etc/login.conf")).AddMinutes(1));

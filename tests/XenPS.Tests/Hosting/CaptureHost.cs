@@ -39,6 +39,14 @@ public sealed class CaptureHost : PSHost
     /// <summary>Answers for PromptForChoice, in order (0 = Yes, 1 = Yes to All, 2 = No, ...). Empty: the default choice.</summary>
     public ConcurrentQueue<int> ChoiceAnswers => _ui.ChoiceAnswers;
 
+    /// <summary>Runs when the engine asks for a choice, before it is answered: what happens while the user reads a
+    /// confirmation prompt (another admin edits a file...).</summary>
+    public Action? OnChoice
+    {
+        get => _ui.OnChoice;
+        set => _ui.OnChoice = value;
+    }
+
     public void ClearText() => _ui.Clear();
 
     public override void SetShouldExit(int exitCode) => ExitCode = exitCode;
@@ -58,6 +66,8 @@ public sealed class CaptureHost : PSHost
         public ConcurrentQueue<ProgressRecord> Progress { get; } = new();
         public ConcurrentQueue<string> Prompts { get; } = new();
         public ConcurrentQueue<int> ChoiceAnswers { get; } = new();
+
+        public Action? OnChoice { get; set; }
 
         public string Text
         {
@@ -92,6 +102,7 @@ public sealed class CaptureHost : PSHost
         public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions)
         {
             Prompts.Enqueue(caption + "|" + message);
+            OnChoice?.Invoke();
             return new Dictionary<string, PSObject>();
         }
 
@@ -105,6 +116,7 @@ public sealed class CaptureHost : PSHost
         public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
         {
             Prompts.Enqueue(caption + "|" + message);
+            OnChoice?.Invoke();
             return ChoiceAnswers.TryDequeue(out var answer) ? answer : defaultChoice;
         }
     }

@@ -1,0 +1,1 @@
+xl -N create sechvm.cfg

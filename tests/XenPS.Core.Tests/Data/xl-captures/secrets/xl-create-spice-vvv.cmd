@@ -1,0 +1,1 @@
+xl -vvv create -p secspice.cfg

@@ -1,0 +1,1 @@
+xl list (composed to match xl-list-l-secrets)
