@@ -270,6 +270,6 @@ public sealed class MultiHostTests : EngineTest
         var r = Run("Get-Command -Module XenPS | Where-Object { $_.Parameters.ContainsKey('ComputerName') -and $_.Name -notmatch 'Connect|Disconnect|HostSession' -and -not $_.Parameters.ContainsKey('Session') } | ForEach-Object Name");
         Assert.Empty(r.Output);
         r = Run("@(Get-Command -Module XenPS | Where-Object { $_.Parameters.ContainsKey('Session') }).Count");
-        Assert.Equal(29, (int)r.Output[0].BaseObject);
+        Assert.Equal(39, (int)r.Output[0].BaseObject);
     }
 }

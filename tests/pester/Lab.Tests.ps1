@@ -65,6 +65,21 @@ Describe 'The lab Dom0s' -Tag Lab {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('Domain-0')
     }
 
+    It 'Get-XenDomainStatistic samples both hosts with xentop, and the table fits 80 columns' {
+        $stats = Get-XenDomainStatistic -ComputerName $Hosts -Name Domain-0
+        $stats.ComputerName | Sort-Object | Should -Be $Hosts
+        $stats | ForEach-Object { $_.VCpus | Should -BeGreaterThan 0; $_.MemoryKB | Should -BeGreaterThan 0 }
+        $stats | Get-RenderedLine -Width 80 | Where-Object Length -GT 80 | Should -BeNullOrEmpty
+    }
+
+    It 'device hot-plug refuses Domain-0 and a missing file, and changes nothing' {
+        Add-XenDomainDisk -ComputerName xenlab1 -Name Domain-0 -Path /root/xenps-none.img -ErrorVariable e1 -ErrorAction SilentlyContinue
+        $e1[0].FullyQualifiedErrorId | Should -BeExactly 'XenDomain0Protected,XenPS.Commands.AddXenDomainDiskCommand'
+        Add-XenNetworkAdapter -ComputerName xenlab1 -Name Domain-0 -Bridge bridge0 -ErrorVariable e2 -ErrorAction SilentlyContinue
+        $e2[0].FullyQualifiedErrorId | Should -BeExactly 'XenDomain0Protected,XenPS.Commands.AddXenNetworkAdapterCommand'
+        Invoke-LabSsh xenlab1 'xl block-list 0' | Select-Object -Skip 1 | Should -BeNullOrEmpty
+    }
+
     It 'an unknown domain is XenDomainNotFound with the remote host in the message' {
         $null = Get-XenDomain -ComputerName xenlab1 -Name 'xenps-no-such-guest' -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'XenDomainNotFound,XenPS.Commands.GetXenDomainCommand'

@@ -13,10 +13,10 @@ Describe 'The module' {
         $info.PrivateData.PSData.Tags | Should -Contain 'FreeBSD'
     }
 
-    It 'exports one cmdlet per help page (31), no functions, aliases or variables' {
+    It 'exports one cmdlet per help page (41), no functions, aliases or variables' {
         $module = Get-Module XenPS
         $pages = Get-ChildItem (Join-Path $RepoRoot 'docs/en-US') -Filter '*-*.md' | ForEach-Object BaseName | Sort-Object
-        $module.ExportedCmdlets.Count | Should -Be 31
+        $module.ExportedCmdlets.Count | Should -Be 41
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($pages)
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedAliases.Count | Should -Be 0

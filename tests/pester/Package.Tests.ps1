@@ -69,7 +69,7 @@ Describe 'The Gallery package' {
         $ChildExit | Should -Be 0
         $Installed.FoundVersion | Should -BeExactly $Version
         $Installed.ModuleBase | Should -BeExactly (Join-Path $Modules "XenPS/$Version")
-        $Installed.Cmdlets | Should -Be 26
+        $Installed.Cmdlets | Should -Be 41
         $Installed.Manifest | Should -BeExactly $Version
     }
 

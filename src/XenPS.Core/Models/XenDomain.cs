@@ -93,7 +93,20 @@ public sealed class XenDomain
 
     public IReadOnlyList<XenNic> Nics { get; set; } = Array.Empty<XenNic>();
 
+    /// <summary>The VNC console: HVM's (type.hvm.vnc) or, for PV and PVH guests, the first virtual framebuffer's (vfbs).</summary>
     public XenVnc? Vnc { get; set; }
+
+    /// <summary>Whether an SDL window is on (HVM's sdl, or a vfb's), when the configuration says.</summary>
+    public bool? Sdl { get; set; }
+
+    /// <summary>The SPICE console of an HVM guest.</summary>
+    public XenSpice? Spice { get; set; }
+
+    /// <summary>The scheduler weight (xl sched-credit2 / sched-credit), read by Get-XenDomain -Detailed.</summary>
+    public int? Weight { get; set; }
+
+    /// <summary>The scheduler cap in percent of one CPU (0 = no cap).</summary>
+    public int? Cap { get; set; }
 
     public string? Serial { get; set; }
 
@@ -153,13 +166,30 @@ public sealed class XenNic
     public string? Model { get; set; }
     public string? Type { get; set; }
     public string? VifName { get; set; }
-    public string? Ip { get; set; }
+    /// <summary>The addresses of the vif's "ip" setting (xl.cfg takes them space-separated).</summary>
+    public IReadOnlyList<string> Ip { get; set; } = Array.Empty<string>();
     public string? Script { get; set; }
+
+    /// <summary>Splits xl's "ip" text (addresses separated by spaces or commas) into a list.</summary>
+    public static IReadOnlyList<string> SplitIp(string? ip) =>
+        string.IsNullOrWhiteSpace(ip) ? Array.Empty<string>() : ip!.Split(new[] { ' ', ',', '\t' }, StringSplitOptions.RemoveEmptyEntries);
 
     public override string ToString() => $"{Mac}@{Bridge}";
 }
 
-/// <summary>The VNC console of an HVM domain.</summary>
+/// <summary>The SPICE console of an HVM domain (the password itself is never read: only whether there is one).</summary>
+public sealed class XenSpice
+{
+    public bool? Enabled { get; set; }
+    public string? Host { get; set; }
+    public int? Port { get; set; }
+    public int? TlsPort { get; set; }
+    public bool HasPassword { get; set; }
+
+    public override string ToString() => Enabled == false ? "off" : $"{Host ?? "0.0.0.0"}:{Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}";
+}
+
+/// <summary>The VNC console of a domain (HVM's, or a PV/PVH guest's virtual framebuffer).</summary>
 public sealed class XenVnc
 {
     public bool? Enabled { get; set; }

@@ -24,6 +24,8 @@ public sealed class XlDomainConfig
     public List<XenDisk> Disks { get; } = new();
     public List<XenNic> Nics { get; } = new();
     public XenVnc? Vnc { get; set; }
+    public bool? Sdl { get; set; }
+    public XenSpice? Spice { get; set; }
     public string? Serial { get; set; }
     public string? Boot { get; set; }
     public string OnPoweroff { get; set; } = "destroy";
@@ -146,6 +148,8 @@ public static class XlListJsonParser
         public readonly List<XenNic> Nics = new();
         public bool HasCInfo;
         public bool HasBInfo;
+        public XenVnc? VfbVnc;
+        public bool? VfbSdl;
         public string? OnPoweroff;
         public string? OnReboot;
         public string? OnCrash;
@@ -156,6 +160,8 @@ public static class XlListJsonParser
             Disks.Clear();
             Nics.Clear();
             OnPoweroff = OnReboot = OnCrash = null;
+            VfbVnc = null;
+            VfbSdl = null;
         }
     }
 
@@ -207,11 +213,15 @@ public static class XlListJsonParser
         public string? SerialList;
         public string? Boot;
         public XenVnc? Vnc;
+        public bool? Sdl;
+        public XenSpice? Spice;
 
         public void Reset()
         {
             Serial = SerialList = Boot = null;
             Vnc = null;
+            Sdl = null;
+            Spice = null;
         }
     }
 
@@ -311,6 +321,29 @@ public static class XlListJsonParser
             parts.Nics.Clear();
             ReadObjects(ref reader, parts.Nics, ReadNic);
         }
+        else if (reader.ValueTextEquals("vfbs"u8))
+        {
+            // libxl_device_vfb: PV and PVH guests' framebuffers, each with its own vnc and sdl. The first one that has
+            // VNC on (or the first one) is the guest's console.
+            reader.Read();
+            parts.VfbVnc = null;
+            parts.VfbSdl = null;
+            if (reader.TokenType != JsonTokenType.StartArray) { reader.Skip(); return; }
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                XenVnc? vnc = null;
+                bool? sdl = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("vnc"u8)) { reader.Read(); if (reader.TokenType == JsonTokenType.StartObject) vnc = ReadVnc(ref reader); else reader.Skip(); }
+                    else if (reader.ValueTextEquals("sdl"u8)) { reader.Read(); sdl = ReadEnable(ref reader); }
+                    else { reader.Read(); reader.Skip(); }
+                }
+                if (parts.VfbVnc is null || (parts.VfbVnc.Enabled != true && vnc?.Enabled == true)) parts.VfbVnc = vnc ?? parts.VfbVnc;
+                parts.VfbSdl ??= sdl;
+            }
+        }
         else if (reader.ValueTextEquals("on_poweroff"u8)) { reader.Read(); parts.OnPoweroff = ReadString(ref reader); }
         else if (reader.ValueTextEquals("on_reboot"u8)) { reader.Read(); parts.OnReboot = ReadString(ref reader); }
         else if (reader.ValueTextEquals("on_crash"u8)) { reader.Read(); parts.OnCrash = ReadString(ref reader); }
@@ -393,6 +426,14 @@ public static class XlListJsonParser
                 if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
                 hvm.Vnc = ReadVnc(ref reader);
             }
+            else if (reader.ValueTextEquals("sdl"u8)) { reader.Read(); hvm.Sdl = ReadEnable(ref reader); }
+            else if (reader.ValueTextEquals("spice"u8))
+            {
+                reader.Read();
+                hvm.Spice = null;
+                if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                hvm.Spice = ReadSpice(ref reader);
+            }
             else { reader.Read(); reader.Skip(); }
         }
     }
@@ -410,6 +451,34 @@ public static class XlListJsonParser
             else { reader.Read(); reader.Skip(); }
         }
         return vnc;
+    }
+
+    /// <summary>The "enable" of an object such as sdl ({"enable": "True", ...}); null when it is not there.</summary>
+    private static bool? ReadEnable(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); return null; }
+        bool? enable = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("enable"u8)) { reader.Read(); enable = ReadBool(ref reader); }
+            else { reader.Read(); reader.Skip(); }
+        }
+        return enable;
+    }
+
+    private static XenSpice ReadSpice(ref Utf8JsonReader reader)
+    {
+        var spice = new XenSpice();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("enable"u8)) { reader.Read(); spice.Enabled = ReadBool(ref reader); }
+            else if (reader.ValueTextEquals("host"u8)) { reader.Read(); spice.Host = ReadString(ref reader); }
+            else if (reader.ValueTextEquals("port"u8)) { reader.Read(); spice.Port = ReadInt(ref reader); }
+            else if (reader.ValueTextEquals("tls_port"u8)) { reader.Read(); spice.TlsPort = ReadInt(ref reader); }
+            else if (reader.ValueTextEquals("passwd"u8)) { reader.Read(); spice.HasPassword = !string.IsNullOrEmpty(ReadString(ref reader)); }
+            else { reader.Read(); reader.Skip(); }
+        }
+        return spice;
     }
 
     private delegate T ObjectReader<T>(ref Utf8JsonReader reader);
@@ -462,7 +531,7 @@ public static class XlListJsonParser
             else if (reader.ValueTextEquals("model"u8)) { reader.Read(); nic.Model = ReadString(ref reader); }
             else if (reader.ValueTextEquals("nictype"u8)) { reader.Read(); nic.Type = ReadString(ref reader); }
             else if (reader.ValueTextEquals("ifname"u8)) { reader.Read(); nic.VifName = ReadString(ref reader); }
-            else if (reader.ValueTextEquals("ip"u8)) { reader.Read(); nic.Ip = ReadString(ref reader); }
+            else if (reader.ValueTextEquals("ip"u8)) { reader.Read(); nic.Ip = XenNic.SplitIp(ReadString(ref reader)); }
             else if (reader.ValueTextEquals("script"u8)) { reader.Read(); nic.Script = ReadString(ref reader); }
             else { reader.Read(); reader.Skip(); }
         }
@@ -506,8 +575,13 @@ public static class XlListJsonParser
                 d.Serial = hvm.Serial ?? hvm.SerialList;
                 d.Boot = hvm.Boot;
                 d.Vnc = hvm.Vnc;
+                d.Sdl = hvm.Sdl;
+                d.Spice = hvm.Spice;
             }
         }
+        // PV and PVH guests (and an HVM guest without its own VNC) show their framebuffer's VNC and SDL.
+        if (d.Vnc is null || (d.Vnc.Enabled != true && config.VfbVnc?.Enabled == true)) d.Vnc = config.VfbVnc ?? d.Vnc;
+        d.Sdl ??= config.VfbSdl;
 
         d.Disks.AddRange(config.Disks);
         d.Nics.AddRange(config.Nics);
@@ -532,6 +606,8 @@ public static class XlListJsonParser
         domain.Disks = config.Disks.ToArray();
         domain.Nics = config.Nics.ToArray();
         domain.Vnc = config.Vnc;
+        domain.Sdl = config.Sdl;
+        domain.Spice = config.Spice;
         domain.Serial = config.Serial;
         domain.Boot = config.Boot;
         domain.OnPoweroff = config.OnPoweroff;

@@ -14,7 +14,7 @@ namespace XenPS.Core.Xl;
 /// <summary>Typed xl operations on one host: runs xl, writes the command line to Verbose and the raw output to Debug
 /// (passwords masked by <see cref="SecretRedactor"/>: xl list -l prints them), turns a failure into a classified
 /// <see cref="XenCommandException"/> and parses what comes back.</summary>
-public sealed class XlClient
+public sealed partial class XlClient
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using XenPS.Infrastructure;
 
@@ -38,6 +39,18 @@ public sealed class GetXenDomainCommand : XenFanOutCmdlet
         ForEachHostParallel(ComputerName, async (xl, ct) =>
         {
             var all = await (detailed ? xl.ListDetailedAsync(ct) : xl.ListAsync(ct)).ConfigureAwait(false);
+            if (detailed)
+            {
+                var sched = await xl.TrySchedListAsync(ct).ConfigureAwait(false);
+                foreach (var d in all)
+                {
+                    if (sched.FirstOrDefault(p => p.Id == d.Id) is { } p)
+                    {
+                        d.Weight = p.Weight;
+                        d.Cap = p.Cap;
+                    }
+                }
+            }
             var selected = DomainFilter.Select(all, names, ids, out var unmatched);
             Post(() =>
             {

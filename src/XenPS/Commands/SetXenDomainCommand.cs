@@ -21,14 +21,27 @@ public sealed class SetXenDomainCommand : XenDomainActionCmdlet
     [ValidateRange(1, 512)]
     public int VCpus { get; set; }
 
+    /// <summary>The scheduler weight (credit2/credit: a domain with twice the weight gets twice the CPU under contention).</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int Weight { get; set; }
+
+    /// <summary>The scheduler cap in percent of one physical CPU (0 removes the cap; 200 = two CPUs).</summary>
+    [Parameter]
+    [ValidateRange(0, 6400)]
+    public int Cap { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    private readonly System.Collections.Generic.Dictionary<string, string?> _schedulers = new(StringComparer.OrdinalIgnoreCase);
 
     protected override string ActionDescription =>
         string.Join(" and ", new[]
         {
             MyInvocation.BoundParameters.ContainsKey(nameof(MemoryMB)) ? $"Set memory to {MemoryMB} MiB (xl mem-set)" : null,
             MyInvocation.BoundParameters.ContainsKey(nameof(VCpus)) ? $"Set online vCPUs to {VCpus} (xl vcpu-set)" : null,
+            Has(nameof(Weight)) || Has(nameof(Cap)) ? $"Set the scheduler {(Has(nameof(Weight)) ? $"weight to {Weight}" : string.Empty)}{(Has(nameof(Weight)) && Has(nameof(Cap)) ? " and " : string.Empty)}{(Has(nameof(Cap)) ? $"cap to {Cap}%" : string.Empty)} (xl sched-credit2/sched-credit)" : null,
         }.Where(s => s is not null));
 
     protected override bool AllowsDomain0 => true;
@@ -37,17 +50,28 @@ public sealed class SetXenDomainCommand : XenDomainActionCmdlet
 
     protected override void Validate()
     {
-        if (!MyInvocation.BoundParameters.ContainsKey(nameof(MemoryMB)) && !MyInvocation.BoundParameters.ContainsKey(nameof(VCpus)))
+        if (!Has(nameof(MemoryMB)) && !Has(nameof(VCpus)) && !Has(nameof(Weight)) && !Has(nameof(Cap)))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -MemoryMB, -VCpus or both: there is nothing to change."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -MemoryMB, -VCpus, -Weight or -Cap: there is nothing to change."),
                 "XenNothingToSet", ErrorCategory.InvalidArgument, null));
         }
     }
+
+    private bool Has(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
     protected override XenDomain? Act(XlClient xl, XenDomain domain)
     {
         if (MyInvocation.BoundParameters.ContainsKey(nameof(MemoryMB))) Await(xl.MemSetAsync(domain, MemoryMB, CancelToken));
         if (MyInvocation.BoundParameters.ContainsKey(nameof(VCpus))) Await(xl.VcpuSetAsync(domain, VCpus, CancelToken));
+        if (Has(nameof(Weight)) || Has(nameof(Cap)))
+        {
+            if (!_schedulers.TryGetValue(xl.Host.ComputerName, out var scheduler))
+            {
+                scheduler = Await(xl.InfoAsync(CancelToken)).Scheduler;
+                _schedulers[xl.Host.ComputerName] = scheduler;
+            }
+            Await(xl.SchedSetAsync(domain, scheduler ?? "credit2", Has(nameof(Weight)) ? Weight : null, Has(nameof(Cap)) ? Cap : null, CancelToken));
+        }
         return null;
     }
 }

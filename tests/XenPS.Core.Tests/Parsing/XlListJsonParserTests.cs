@@ -167,7 +167,7 @@ public class XlListJsonParserTests
         Assert.Equal("vif", nic.Type);
         Assert.Null(nic.Model);
         Assert.Null(nic.VifName);
-        Assert.Null(nic.Ip);
+        Assert.Empty(nic.Ip);
         Assert.Null(nic.Script);
         Assert.Equal("00:16:3e:12:34:56@bridge0", nic.ToString());
     }
@@ -392,7 +392,7 @@ public class XlListJsonParserTests
         Assert.True(c.Disks[1].IsCdrom);
         Assert.Equal("qdisk", c.Disks[1].BackendType);
         var nic = Assert.Single(c.Nics);
-        Assert.Equal(("e1000", "vif-old", "10.0.0.2", "vif-bridge", "vif_ioemu"), (nic.Model!, nic.VifName!, nic.Ip!, nic.Script!, nic.Type!));
+        Assert.Equal(("e1000", "vif-old", "10.0.0.2", "vif-bridge", "vif_ioemu"), (nic.Model!, nic.VifName!, string.Join(" ", nic.Ip), nic.Script!, nic.Type!));
     }
 
     [Fact]

@@ -1,0 +1,1 @@
+xentop -b -i 2 -d 1

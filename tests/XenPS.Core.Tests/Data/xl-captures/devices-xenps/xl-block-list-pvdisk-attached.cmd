@@ -1,0 +1,1 @@
+xl block-list pvdisk   # after block-attach xvdb (ro, /root/e.img)

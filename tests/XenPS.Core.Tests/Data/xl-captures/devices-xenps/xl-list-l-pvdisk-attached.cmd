@@ -1,0 +1,1 @@
+xl list -l pvdisk
