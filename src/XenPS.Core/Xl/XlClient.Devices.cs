@@ -16,7 +16,7 @@ public sealed partial class XlClient
     /// identifier" on stderr): that is an error here.</summary>
     public async Task<List<XlBlockDevice>> BlockListAsync(XenDomain domain, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "block-list", IdArgument(domain.Id) }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "block-list", IdArgument(domain.Id) }, cancellationToken).ConfigureAwait(false);
         ThrowIfInvalidDomain(result, domain);
         return XlDeviceListParser.ParseBlockList(result.StandardOutput);
     }
@@ -24,7 +24,7 @@ public sealed partial class XlClient
     /// <summary>xl network-list of one domain (same rule for a domain that is gone).</summary>
     public async Task<List<XlNetworkDevice>> NetworkListAsync(XenDomain domain, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { "network-list", IdArgument(domain.Id) }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { "network-list", IdArgument(domain.Id) }, cancellationToken).ConfigureAwait(false);
         ThrowIfInvalidDomain(result, domain);
         return XlDeviceListParser.ParseNetworkList(result.StandardOutput);
     }
@@ -89,7 +89,7 @@ public sealed partial class XlClient
     /// <summary>The weight and cap of every domain (xl sched-credit2, or xl sched-credit on a credit host).</summary>
     public async Task<List<XenSchedulerParameters>> SchedListAsync(string scheduler, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(new[] { SchedCommand(scheduler) }, cancellationToken).ConfigureAwait(false);
+        var result = await QueryAsync(new[] { SchedCommand(scheduler) }, cancellationToken).ConfigureAwait(false);
         return XlSchedParser.Parse(result.StandardOutput, scheduler);
     }
 

@@ -116,7 +116,7 @@ public sealed partial class XlClient
         // read again.
         for (var attempt = 1; ; attempt++)
         {
-            var (domains, configList) = await ReadBothAsync(cancellationToken).ConfigureAwait(false);
+            var (domains, configList, sched) = await ReadBothAsync(cancellationToken).ConfigureAwait(false);
             var configs = configList.GroupBy(c => c.DomId).ToDictionary(g => g.Key, g => g.First());
             var missing = domains.Where(d => d.Id != 0 && !configs.ContainsKey(d.Id)).ToList();
             var restarted = missing.Where(d => configs.Values.Any(c => c.Name == d.Name)).ToList();
@@ -137,19 +137,26 @@ public sealed partial class XlClient
             {
                 if (configs.TryGetValue(domain.Id, out var config)) XlListJsonParser.Apply(config, domain);
                 else Output.WriteDebug($"xl list -l gave no configuration for domain {domain.Name} ({domain.Id}); it is shown without details.");
+                // Weight and cap (xl sched-credit2 or sched-credit), read in the same round trip on a remote host.
+                if (sched?.FirstOrDefault(p => p.Id == domain.Id) is { } p)
+                {
+                    domain.Weight = p.Weight;
+                    domain.Cap = p.Cap;
+                }
             }
             return domains;
         }
     }
 
-    private async Task<(List<XenDomain> Domains, List<XlDomainConfig> Configs)> ReadBothAsync(CancellationToken cancellationToken)
+    private async Task<(List<XenDomain> Domains, List<XlDomainConfig> Configs, List<XenSchedulerParameters>? Sched)> ReadBothAsync(CancellationToken cancellationToken)
     {
         if (Host.IsLocal)
         {
             var listTask = ListAsync(cancellationToken);
             var longTask = ListLongAsync(cancellationToken);
-            await Task.WhenAll(listTask, longTask).ConfigureAwait(false);
-            return (await listTask.ConfigureAwait(false), await longTask.ConfigureAwait(false));
+            var schedTask = TrySchedListAsync(cancellationToken);
+            await Task.WhenAll(listTask, longTask, schedTask).ConfigureAwait(false);
+            return (await listTask.ConfigureAwait(false), await longTask.ConfigureAwait(false), await schedTask.ConfigureAwait(false));
         }
 
         var separator = "xenps-list-l-" + Guid.NewGuid().ToString("N");
@@ -168,7 +175,19 @@ public sealed partial class XlClient
             throw new XenException("XenUnexpectedOutput", XenErrorKind.InvalidResult,
                 $"Host '{Host.ComputerName}' answered xl list and xl list -l without the line that separates them.") { ComputerName = Host.ComputerName };
         }
-        return (XlListParser.Parse(both.List, Host.ComputerName), XlListJsonParser.Parse(both.Long));
+        // The scheduler part: absent when the script was cut after xl list -l (no weights then, nothing else lost).
+        var json = both.Long;
+        List<XenSchedulerParameters>? sched = null;
+        if (SplitDetailedOutput(both.Long, separator + "-credit2") is { } withSched)
+        {
+            json = withSched.List;
+            if (SplitDetailedOutput(withSched.Long, separator + "-credit") is { } bySched)
+            {
+                sched = XlSchedParser.Parse(bySched.List, "credit2");
+                if (sched.Count == 0) sched = XlSchedParser.Parse(bySched.Long, "credit");
+            }
+        }
+        return (XlListParser.Parse(both.List, Host.ComputerName), XlListJsonParser.Parse(json), sched);
     }
 
     /// <summary>The script that reads xl list and xl list -l in one round trip: xl list, then a line holding only
@@ -178,7 +197,13 @@ public sealed partial class XlClient
         .Of($"command -v xl >/dev/null 2>&1 || {{ printf '%s\\n' {"xenps: xl: not found on this host"} >&2; exit 127; }}")
         .Line($"xl list -v </dev/null || exit")
         .Line($"printf '%s\\n' {separator}")
-        .Line($"exec xl list -l </dev/null");
+        .Line($"xl list -l </dev/null || exit")
+        // The weight and cap of each domain, from whichever scheduler the host runs (the other prints nothing).
+        .Line($"printf '%s\\n' {separator + "-credit2"}")
+        .Line($"xl sched-credit2 </dev/null 2>/dev/null")
+        .Line($"printf '%s\\n' {separator + "-credit"}")
+        .Line($"xl sched-credit </dev/null 2>/dev/null")
+        .Line($"exit 0");
 
     /// <summary>Splits what <see cref="DetailedListScript"/> printed at its separator line: null when there is none
     /// (xl list failed, or the output was cut).</summary>

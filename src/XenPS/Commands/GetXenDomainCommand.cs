@@ -39,18 +39,6 @@ public sealed class GetXenDomainCommand : XenFanOutCmdlet
         ForEachHostParallel(ComputerName, async (xl, ct) =>
         {
             var all = await (detailed ? xl.ListDetailedAsync(ct) : xl.ListAsync(ct)).ConfigureAwait(false);
-            if (detailed)
-            {
-                var sched = await xl.TrySchedListAsync(ct).ConfigureAwait(false);
-                foreach (var d in all)
-                {
-                    if (sched.FirstOrDefault(p => p.Id == d.Id) is { } p)
-                    {
-                        d.Weight = p.Weight;
-                        d.Cap = p.Cap;
-                    }
-                }
-            }
             var selected = DomainFilter.Select(all, names, ids, out var unmatched);
             Post(() =>
             {

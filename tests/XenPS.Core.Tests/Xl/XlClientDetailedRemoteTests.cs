@@ -69,6 +69,8 @@ public sealed class XlClientDetailedRemoteTests
             $"  if [ -f long-$n ]; then cat long-$n; else cat long-{longIds.Length - 1}; fi\n" +
             $"  exit {longExit}\n" +
             "fi\n" +
+            // A credit2 host: sched-credit2 lists weight and cap (Domain-0 and guest1, id 1), sched-credit fails.
+            "if [ \"$*\" = sched-credit2 ]; then printf 'Cpupool Pool-0: tslice=10ms ratelimit=1000us migr_resist=500us\\nName                                ID Weight  Cap\\nDomain-0                             0    256    0\\nguest1                               1    512   40\\n'; exit 0; fi\n" +
             "echo \"xl: unknown command $*\" >&2; exit 1");
         var ssh = new ShellAsSsh(box);
         var output = new Recorder();
@@ -87,15 +89,17 @@ public sealed class XlClientDetailedRemoteTests
         var domains = await client.ListDetailedAsync(CancellationToken.None);
 
         Assert.Equal(1, ssh.Runs);
-        Assert.Equal(new[] { "xl(«list», «-v»)", "xl(«list», «-l»)" }, box.Calls().Where(c => c.Tool == "xl").Select(c => c.ToString()));
+        Assert.Equal(new[] { "xl(«list», «-v»)", "xl(«list», «-l»)", "xl(«sched-credit2»)", "xl(«sched-credit»)" }, box.Calls().Where(c => c.Tool == "xl").Select(c => c.ToString()));
         Assert.Equal(new[] { "Domain-0", "guest1" }, domains.Select(d => d.Name));
         var guest1 = domains.Single(d => d.Name == "guest1");
+        // Weight and cap from the same run (the host's scheduler is credit2).
+        Assert.Equal((512, 40), (guest1.Weight, guest1.Cap));
         Assert.True(guest1.IsDetailed);
         Assert.Equal("/var/lib/xen/guest-vmlinuz", guest1.Kernel);
         Assert.Equal("dom0", guest1.ComputerName);
         Assert.False(domains.Single(d => d.Id == 0).IsDetailed);
         // Verbose shows the one script that ran; Debug both outputs, under the one command line.
-        Assert.Single(output.Verbose, v => v.Contains("xl list -v </dev/null", StringComparison.Ordinal) && v.Contains("exec xl list -l", StringComparison.Ordinal));
+        Assert.Single(output.Verbose, v => v.Contains("xl list -v </dev/null", StringComparison.Ordinal) && v.Contains("xl list -l </dev/null || exit", StringComparison.Ordinal) && v.Contains("xl sched-credit2", StringComparison.Ordinal));
         Assert.Single(output.Debug, d => d.StartsWith("[dom0] xl list -v; xl list -l -> exit code 0", StringComparison.Ordinal) && d.Contains("guest-vmlinuz", StringComparison.Ordinal));
         box.AssertNoStrayEffects();
     }
@@ -191,6 +195,6 @@ public sealed class XlClientDetailedRemoteTests
         Assert.Equal(2, separators.Count);
         Assert.All(separators, s => Assert.NotEqual("", s));
         Assert.NotEqual(separators[0], separators[1]);
-        Assert.EndsWith("exec xl list -l </dev/null\n", ssh.Scripts[0], StringComparison.Ordinal);
+        Assert.EndsWith("xl sched-credit </dev/null 2>/dev/null\nexit 0\n", ssh.Scripts[0], StringComparison.Ordinal);
     }
 }
