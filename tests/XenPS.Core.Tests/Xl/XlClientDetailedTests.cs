@@ -33,6 +33,7 @@ public class XlClientDetailedTests
                 var id = _longIds[Math.Min(n, _longIds.Length - 1)];
                 stdout = id < 0 ? "[\n]\n" : TestData.Stdout("xl-list-l-guest1").Replace("\"domid\": 1,", $"\"domid\": {id},", StringComparison.Ordinal);
             }
+            else if (args == "sched-credit2") stdout = TestData.Stdout("devices-xenps/xl-sched-credit2");
             else throw new InvalidOperationException("unexpected xl " + args);
             return Task.FromResult(new CommandResult(spec.FileName, spec.Arguments, 0, stdout, "", TimeSpan.Zero));
         }
