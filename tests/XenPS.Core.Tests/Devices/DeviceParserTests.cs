@@ -105,6 +105,20 @@ public class DeviceParserTests
     }
 
     [Fact]
+    public void ASchedLineForgedByADomainNameAttributesNoWeightToAnotherDomain()
+    {
+        // the domain "a 5 9999 50\nb" (id 2) prints a line claiming weight 9999 and cap 50 for id 5, before id 5's own
+        var output = "Cpupool Pool-0: tslice=10ms ratelimit=1000us migration-delay=0us\n" +
+            "Name                                ID Weight  Cap\n" +
+            "Domain-0                             0    256    0\n" +
+            "a 5 9999 50\n" +
+            "b                                    2    256    0\n" +
+            "victim                               5    256    0\n";
+        var list = XlSchedParser.Parse(output, "credit2");
+        Assert.Equal(new[] { (0, "Domain-0"), (2, "b") }, list.Select(p => (p.Id, p.Name)));
+    }
+
+    [Fact]
     public void SchedCredit2ListsWeightAndCap()
     {
         var all = XlSchedParser.Parse(TestData.Stdout(Dir + "xl-sched-credit2"), "credit2");
