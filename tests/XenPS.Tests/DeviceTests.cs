@@ -86,6 +86,36 @@ public sealed class DeviceTests : EngineTest
     }
 
     [Fact]
+    public void CtrlCDuringBlockAttachDetachesWhatXlLeftBehind()
+    {
+        // xl block-attach killed by Ctrl+C after libxl wrote the new vbd: the host is put back in the old state
+        var f = Path.GetTempFileName();
+        try
+        {
+            var attached = File.ReadAllText(Path.Combine(FakeXl.Captures, Dir + "xl-block-list-pvdisk-attached.stdout"));
+            Xl.MapText("block-list 1", attached);
+            var spec = $"format=raw, vdev=xvdc, access=rw, target={f}";
+            Xl.Sleep($"block-attach 1 {spec}", 60).MapText("block-detach 1 51744", "");
+            using var ps = PowerShell.Create();
+            ps.Runspace = Engine.Runspace;
+            ps.AddCommand("Add-XenDomainDisk").AddParameter("Name", "guest1").AddParameter("Path", f);
+            var started = DateTime.UtcNow;
+            var async = ps.BeginInvoke();
+            var pidFile = Path.Combine(Xl.Directory, "sleep.pid");
+            while (!File.Exists(pidFile) && DateTime.UtcNow - started < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+            Assert.True(File.Exists(pidFile), "xl block-attach never started");
+            Xl.MapText("block-list 1", attached + "51744 0   1      2     -1     -1       /local/domain/0/backend/vbd/1/51744\n");
+            ps.Stop();
+            Assert.True(async.IsCompleted);
+            Assert.Contains("block-detach 1 51744", Xl.Calls);
+        }
+        finally
+        {
+            File.Delete(f);
+        }
+    }
+
+    [Fact]
     public void AnAttachedVdevIsRefusedAndAFreeOneIsAttachedById()
     {
         var f = Path.GetTempFileName();
