@@ -107,7 +107,7 @@ public sealed class TransportTests : LabTest
                 ? "$s = [XenPS.Core.Execution.ShellScript]::Of([System.Runtime.CompilerServices.FormattableStringFactory]::Create('sleep " + seconds + "', [object[]]@()));" +
                   "$t = $h.RunScriptAsync($s, $o, $cts.Token);"
                 : "$t = $h.RunAsync('sleep', [string[]]@('" + seconds + "'), $o, $cts.Token);") +
-            "try { $null = $t.GetAwaiter().GetResult(); 'finished' } catch { $_.Exception.GetType().Name }").BaseObject.ToString()!;
+            "try { $null = $t.GetAwaiter().GetResult(); 'finished' } catch { $_.Exception.GetBaseException().GetType().Name }").BaseObject.ToString()!;
 
     private bool RemoteSleepRuns(int seconds) => Lab.Ssh(H, $"pgrep -f '^sleep {seconds}$'").ExitCode == 0;
 
