@@ -225,7 +225,7 @@ public sealed class FaultInjectionLabTests : IDisposable
             RetryWhenNew: false,
             Delay: 0.3);
         op.CleanUp();
-        Matrix(op, Longest(2));
+        Matrix(op, Longest(1));
     }
 
     private const string SetConfigText = "type = \"pv\"\nname = \"fis\"\nkernel = \"/var/lib/xen/guest-vmlinux\"\nmemory = 128\nvcpus = 1\n";
@@ -276,6 +276,6 @@ public sealed class FaultInjectionLabTests : IDisposable
             RetryWhenNew: true,
             Delay: 0.2);
         op.CleanUp();
-        Matrix(op, Longest(3));
+        Matrix(op, Longest(2));
     }
 }
