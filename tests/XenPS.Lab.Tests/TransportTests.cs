@@ -100,14 +100,14 @@ public sealed class TransportTests : LabTest
     /// <summary>Runs "sleep SECONDS" through the transport (a script, or a single program), cancels the token after
     /// <paramref name="cancelAfterMs"/>, and returns what the call ended with.</summary>
     private string RunAndCancel(bool supervised, bool script, int seconds, int cancelAfterMs) =>
-        (string)Eval(NewHost +
+        EvalObject(NewHost +
             "$o = [XenPS.Core.Hosts.HostRunOptions]::new(); $o.Supervised = $" + (supervised ? "true" : "false") + "; $o.Timeout = [TimeSpan]::FromSeconds(120);" +
             "$cts = [System.Threading.CancellationTokenSource]::new(); $cts.CancelAfter(" + cancelAfterMs + ");" +
             (script
                 ? "$s = [XenPS.Core.Execution.ShellScript]::Of([System.Runtime.CompilerServices.FormattableStringFactory]::Create('sleep " + seconds + "', [object[]]@()));" +
                   "$t = $h.RunScriptAsync($s, $o, $cts.Token);"
                 : "$t = $h.RunAsync('sleep', [string[]]@('" + seconds + "'), $o, $cts.Token);") +
-            "try { $null = $t.GetAwaiter().GetResult(); 'finished' } catch { $_.Exception.GetType().Name }");
+            "try { $null = $t.GetAwaiter().GetResult(); 'finished' } catch { $_.Exception.GetType().Name }").BaseObject.ToString()!;
 
     private bool RemoteSleepRuns(int seconds) => Lab.Ssh(H, $"pgrep -f '^sleep {seconds}$'").ExitCode == 0;
 

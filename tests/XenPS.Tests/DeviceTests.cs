@@ -66,6 +66,56 @@ public sealed class DeviceTests : EngineTest
     }
 
     [Fact]
+    public void ATargetEndingInACommaIsRefusedBeforeXlSeesIt()
+    {
+        // xl drops one trailing ',' from target=: "/tmp/d1.img," (checked to exist) would attach /tmp/d1.img
+        var f = Path.Combine(Path.GetTempPath(), "xenps-comma-" + Guid.NewGuid().ToString("N") + ".img,");
+        File.WriteAllText(f, "x");
+        try
+        {
+            Xl.Map("block-list 1", Dir + "xl-block-list-pvdisk-attached");
+            var r = Run($"Add-XenDomainDisk guest1 -Path '{f}'; Set-XenDvdDrive guest1 -Path '{f}'");
+            Assert.Equal(new[] { "XenInvalidPath", "XenInvalidPath" }, r.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
+            Assert.DoesNotContain(Xl.Calls, Changes);
+            Assert.DoesNotContain(Xl.Calls, c => c.StartsWith("cd-insert", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(f);
+        }
+    }
+
+    [Fact]
+    public void CtrlCDuringBlockAttachDetachesWhatXlLeftBehind()
+    {
+        // xl block-attach killed by Ctrl+C after libxl wrote the new vbd: the host is put back in the old state
+        var f = Path.GetTempFileName();
+        try
+        {
+            var attached = File.ReadAllText(Path.Combine(FakeXl.Captures, Dir + "xl-block-list-pvdisk-attached.stdout"));
+            Xl.MapText("block-list 1", attached);
+            var spec = $"format=raw, vdev=xvdc, access=rw, target={f}";
+            Xl.Sleep($"block-attach 1 {spec}", 60).MapText("block-detach 1 51744", "");
+            using var ps = PowerShell.Create();
+            ps.Runspace = Engine.Runspace;
+            ps.AddCommand("Add-XenDomainDisk").AddParameter("Name", "guest1").AddParameter("Path", f);
+            var started = DateTime.UtcNow;
+            var async = ps.BeginInvoke();
+            var pidFile = Path.Combine(Xl.Directory, "sleep.pid");
+            while (!File.Exists(pidFile) && DateTime.UtcNow - started < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+            Assert.True(File.Exists(pidFile), "xl block-attach never started");
+            Xl.MapText("block-list 1", attached + "51744 0   1      2     -1     -1       /local/domain/0/backend/vbd/1/51744\n");
+            ps.Stop();
+            Assert.True(async.IsCompleted);
+            Assert.Contains("block-detach 1 51744", Xl.Calls);
+        }
+        finally
+        {
+            File.Delete(f);
+        }
+    }
+
+    [Fact]
     public void AnAttachedVdevIsRefusedAndAFreeOneIsAttachedById()
     {
         var f = Path.GetTempFileName();
@@ -151,7 +201,26 @@ public sealed class DeviceTests : EngineTest
         Assert.Empty(r.Errors);
         var s = Assert.Single(r.Output);
         Assert.Equal(("pvdisk", 2.3, 90L), (Text(Prop(s, "Name")), (double)Prop(s, "CpuPercent")!, (long)Prop(s, "VbdReads")!));
-        Assert.Equal("-b -i 2 -d 1", File.ReadAllText(Path.Combine(Xl.Directory, "xentop.log")).Trim());
+        Assert.Equal("-b -f -i 2 -d 1", File.ReadAllText(Path.Combine(Xl.Directory, "xentop.log")).Trim());
+    }
+
+    [Fact]
+    public void StatisticsOfLongNamesAreNotCutToTenCharacters()
+    {
+        // xentop cuts names to 10 characters unless -f: webserver-prod and webserver-test would both be "webserver-"
+        const string header = "      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID";
+        static string Row(string name, int reads) =>
+            name.PadLeft(14) + " --b---         30    2.3     131072    6.3     132096       6.3     1    2        1        0    2        0 " + reads.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(8) + "        0        216          0    0";
+        var sample = header + "\n" + Row("webserver-prod", 111) + "\n" + Row("webserver-test", 222) + "\n";
+        File.WriteAllText(Path.Combine(Xl.Directory, "xentop.full"), sample + sample);
+        File.WriteAllText(Path.Combine(Xl.Directory, "xentop.cut"), (sample + sample).Replace("webserver-prod", "    webserver-").Replace("webserver-test", "    webserver-"));
+        var script = Path.Combine(Xl.Directory, "xentop");
+        File.WriteAllText(script, "#!/bin/sh\ncase \" $* \" in *\" -f \"*) exec cat '" + Xl.Directory + "/xentop.full' ;; esac\nexec cat '" + Xl.Directory + "/xentop.cut'\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var r = Run("Get-XenDomainStatistic webserver-prod");
+        Assert.Empty(r.Errors);
+        var s = Assert.Single(r.Output);
+        Assert.Equal(("webserver-prod", 111L), (Text(Prop(s, "Name")), (long)Prop(s, "VbdReads")!));
     }
 
     [Fact]

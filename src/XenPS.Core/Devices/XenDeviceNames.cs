@@ -109,7 +109,8 @@ public static class XenDeviceNames
     }
 
     /// <summary>Throws unless <paramref name="path"/> is an absolute path on the host that xl can take as a disk target
-    /// (no control characters, no ',' or '=' before the end of a disk spec matter, since target= comes last).</summary>
+    /// (no control characters; ',' and '=' inside are fine, since target= comes last and takes the rest of the spec, but
+    /// not a trailing ',', which xl drops).</summary>
     public static string ValidateHostPath(string? path, string what)
     {
         if (string.IsNullOrEmpty(path) || path![0] != '/')
@@ -119,6 +120,10 @@ public static class XenDeviceNames
             if (char.IsControl(c)) throw Invalid("XenInvalidPath", $"The {what} '{Show(path)}' contains a control character.");
         }
         if (path.Length > 1024) throw Invalid("XenInvalidPath", $"The {what} path is longer than 1024 characters.");
+        // xl's disk parser (libxlu_disk_l.l, target=.*) drops one trailing ',' from target=, also in the spec xl
+        // cd-insert builds: xl would use another file than the one checked here
+        if (path[path.Length - 1] == ',')
+            throw Invalid("XenInvalidPath", $"The {what} '{Show(path)}' ends with ',': xl drops a trailing comma from a disk target and would use '{Show(path.TrimEnd(','))}' instead. Rename the file.");
         return path;
     }
 

@@ -287,8 +287,9 @@ public sealed class XenDeviceOperations
         {
             await Xl.BlockAttachAsync(domain, spec, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is XenException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is XenException or OperationCanceledException)
         {
+            // also on Ctrl+C: xl killed after libxl wrote the new vbd leaves it half attached
             await CleanUpDiskAsync(domain, devId, vdev).ConfigureAwait(false);
             throw;
         }
@@ -392,7 +393,7 @@ public sealed class XenDeviceOperations
         {
             await Xl.NetworkAttachAsync(domain, mac, bridge, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is XenException)
+        catch (Exception ex) when (ex is XenException or OperationCanceledException)
         {
             await CleanUpNetworkAsync(domain, mac, before).ConfigureAwait(false);
             throw;

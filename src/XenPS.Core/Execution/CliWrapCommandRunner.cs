@@ -45,8 +45,19 @@ public sealed class CliWrapCommandRunner : ICommandRunner
         using var onCancel = linked.Token.Register(() =>
         {
             endInput.Cancel();
-            if (!spec.KeepStandardInputOpen) kill.Cancel();
-            else if (!spec.LeaveRunningOnCancel) kill.CancelAfter(LifelineGrace);
+            // A killed program's pipes can outlive it: an ssh that shares a master connection has handed its standard
+            // output and error to the master, which keeps them open until the remote command ends. The call returns
+            // KillGrace after the kill whatever the pipes do (the rest is observed in the background).
+            if (!spec.KeepStandardInputOpen)
+            {
+                kill.Cancel();
+                _ = Task.Delay(KillGrace).ContinueWith(_ => abandoned.TrySetResult(true), TaskScheduler.Default);
+            }
+            else if (!spec.LeaveRunningOnCancel)
+            {
+                kill.CancelAfter(LifelineGrace);
+                _ = Task.Delay(LifelineGrace + KillGrace).ContinueWith(_ => abandoned.TrySetResult(true), TaskScheduler.Default);
+            }
             else _ = Task.Delay(LifelineGrace).ContinueWith(_ => abandoned.TrySetResult(true), TaskScheduler.Default);
         });
         var watch = Stopwatch.StartNew();
@@ -80,6 +91,9 @@ public sealed class CliWrapCommandRunner : ICommandRunner
 
     /// <summary>How long a program whose input is its lifeline has to end after the input was closed by a cancellation.</summary>
     internal static TimeSpan LifelineGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a cancelled call waits, after the kill, for the program's pipes to close.</summary>
+    internal static TimeSpan KillGrace { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Writes <paramref name="text"/>, then holds the pipe open until CliWrap ends the input (the program exited
     /// or was killed) or <paramref name="end"/> is cancelled: the program's standard input reaches its end only then.</summary>

@@ -87,14 +87,16 @@ internal static class RemoteSupervisor
         s.Line($"(");
         s.Line($"  trap '' PIPE");
         s.Line($"  xenps_p=$PPID; xenps_d={deadline}; xenps_e=0");
-        s.Line($"  [ \"$xenps_d\" -gt 0 ] && xenps_e=$(( $(date +%s) + xenps_d ))");
+        // date's errors go to /dev/null: when the guard is ended while date runs, date (SIGPIPE ignored) would report
+        // its broken pipe on the session's standard error.
+        s.Line($"  [ \"$xenps_d\" -gt 0 ] && xenps_e=$(( $(date +%s 2>/dev/null) + xenps_d ))");
         s.Line($"  xenps_alive() {{ if [ \"$xenps_g\" = 1 ]; then kill -s 0 -- \"-$xenps_w\" 2>/dev/null; else kill -s 0 \"$xenps_w\" 2>/dev/null; fi; }}");
         s.Line($"  xenps_signal() {{ if [ \"$xenps_g\" = 1 ]; then kill -s \"$1\" -- \"-$xenps_w\" 2>/dev/null; else kill -s \"$1\" \"$xenps_w\" 2>/dev/null; pkill -\"$1\" -P \"$xenps_w\" 2>/dev/null; fi; }}");
         s.Line($"  while kill -s 0 \"$xenps_w\" 2>/dev/null; do");
         s.Line($"    xenps_why=''");
         s.Line($"    if ! kill -s 0 \"$xenps_c\" 2>/dev/null; then xenps_why=lifeline");
         s.Line($"    elif ! kill -s 0 \"$xenps_p\" 2>/dev/null; then xenps_why=session");
-        s.Line($"    elif [ \"$xenps_e\" -gt 0 ] && [ \"$(date +%s)\" -ge \"$xenps_e\" ]; then xenps_why=deadline");
+        s.Line($"    elif [ \"$xenps_e\" -gt 0 ] && [ \"$(date +%s 2>/dev/null)\" -ge \"$xenps_e\" ] 2>/dev/null; then xenps_why=deadline");
         s.Line($"    fi");
         s.Line($"    if [ -n \"$xenps_why\" ]; then");
         s.Line($"      kill \"$xenps_c\" 2>/dev/null");

@@ -32,6 +32,13 @@ public static class XentopParser
             var row = ParseRow(line, computerName);
             if (row is not null) current.Add(row);
         }
+        // A row is known by its name only: a name that two rows carry (a domain name holding a line break can print a
+        // whole forged row for another name) belongs to neither for sure, so both are left out.
+        foreach (var sample in samples)
+        {
+            var twice = sample.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+            sample.RemoveAll(s => twice.Contains(s.Name));
+        }
         return samples;
     }
 

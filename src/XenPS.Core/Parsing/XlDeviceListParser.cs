@@ -78,6 +78,10 @@ public static class XlSchedParser
             var name = string.Join(" ", f.Take(f.Length - 3));
             result.Add(new XenSchedulerParameters { Name = name, Id = id, Weight = weight, Cap = cap, Scheduler = scheduler });
         }
+        // Every domain prints one line: an id on two lines (a domain name holding a line break can print a forged line
+        // for another id) belongs to neither for sure.
+        var twice = result.GroupBy(p => p.Id).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        result.RemoveAll(p => twice.Contains(p.Id));
         return result;
     }
 }

@@ -627,6 +627,7 @@ public sealed class XenMigrator
             .Line($"xenps_wait \"$xenps_t\"; exit $?");
 
         var dstList = plan.SshCommand.Concat(new[] { plan.Address.Host, "xl", "list" }).ToList();
+        var dstDestroy = plan.SshCommand.Concat(new[] { plan.Address.Host, "xl", "destroy" }).ToList();
         var after = new ShellScript()
             .Line($"xenps_sr=$(cat -- \"$xenps_sf.save\" 2>/dev/null); rm -f -- \"$xenps_sf.save\" \"$xenps_sf.pipe\"; [ -n \"$xenps_sr\" ] || xenps_sr=none")
             .Line($"xenps_note transfer save=$xenps_sr restore=$xenps_r stopped=$xenps_stopped")
@@ -660,11 +661,26 @@ public sealed class XenMigrator
             .Line($"xenps_end() {{ xenps_note end \"$1\"; exit \"$2\"; }}")
             .Line($"case \"$xenps_ds\" in")
             .Line($"  running) xenps_a=destroy ;;")
-            .Line($"  paused) if [ \"$xenps_ok\" = 1 ] && [ {was} = paused ]; then xenps_a=destroy; else xenps_a=keep; fi ;;")
+            // A guest that ran before and is paused on the destination after a failed transfer is a copy that never
+            // completed (xl restore unpauses it only at its end): that copy goes, then the source resumes.
+            .Line($"  paused) if [ \"$xenps_ok\" = 1 ] && [ {was} = paused ]; then xenps_a=destroy; elif [ \"$xenps_ok\" = 0 ] && [ {was} = running ]; then xenps_a=clear; else xenps_a=keep; fi ;;")
             .Line($"  absent) xenps_a=resume ;;")
             .Line($"  other) xenps_a=keep ;;")
             .Line($"  *) xenps_a=unknown ;;")
             .Line($"esac")
+            .Line($"if [ \"$xenps_a\" = clear ]; then")
+            .Line($"  xenps_a=keep")
+            .Line($"  xenps_did=$(printf '%s\\n' \"$xenps_out\" | awk {DestinationPausedId})")
+            .Line($"  case \"$xenps_did\" in")
+            .Line($"    ''|*[!0-9]*) ;;")
+            .Line($"    *) if $xenps_to {ShellScript.Words(dstDestroy)} \"$xenps_did\" </dev/null >/dev/null 2>&1; then")
+            .Line($"         xenps_note destination-cleared \"$xenps_did\"")
+            .Line($"         if xenps_out=$($xenps_to {ShellScript.Words(dstList)} </dev/null 2>/dev/null); then xenps_ds=$(printf '%s\\n' \"$xenps_out\" | awk {DestinationClassifier}); else xenps_ds=unknown; fi")
+            .Line($"         xenps_note destination \"$xenps_ds\"")
+            .Line($"         [ \"$xenps_ds\" = absent ] && xenps_a=resume")
+            .Line($"       fi ;;")
+            .Line($"  esac")
+            .Line($"fi")
             .Line($"if [ \"$xenps_a\" = destroy ]; then")
             .Line($"  case \"$xenps_ss\" in")
             .Line($"    gone) xenps_end {XenMoveStatus.EndDestroyedSource} 0 ;;")
@@ -698,6 +714,14 @@ public sealed class XenMigrator
         "if (line == n \"--incoming\") r = \"other\"; " +
         "else if (line == n) { if (r != \"absent\") r = \"other\"; else if (st ~ /[scd]/) r = \"other\"; else if (st ~ /p/) r = \"paused\"; else r = \"running\" } } " +
         "END { print r }";
+
+    /// <summary>awk program: the id of the one domain named $XENPS_N that the destination's xl list shows paused (and
+    /// nothing else); nothing when there is none or several.</summary>
+    private const string DestinationPausedId =
+        "BEGIN { n = ENVIRON[\"XENPS_N\"]; c = 0 } " +
+        "NR > 1 { line = $0; sub(/[ \\t]+-?[0-9]+[ \\t]+[0-9]+[ \\t]+[0-9]+[ \\t]+[-a-z]+[ \\t]+[0-9.]+[ \\t]*$/, \"\", line); " +
+        "if (line == n) { c++; if ($(NF-1) ~ /p/ && $(NF-1) !~ /[scd]/) id = $(NF-4) } } " +
+        "END { if (c == 1 && id != \"\") print id }";
 
     /// <summary>awk program: the state of the source's domain <paramref name="id"/> in xl list: running, paused,
     /// suspended, down; nothing when it is not listed.</summary>

@@ -112,10 +112,12 @@ public sealed partial class XlClient
         return new List<XenSchedulerParameters>();
     }
 
-    /// <summary>xentop -b -i 2 -d <paramref name="intervalSec"/>: the second sample (the first has no CPU percentage).</summary>
+    /// <summary>xentop -b -f -i 2 -d <paramref name="intervalSec"/>: the second sample (the first has no CPU percentage).
+    /// -f: xentop has no id column, a row is known by its name only, and without -f it cuts names to 10 characters
+    /// (web-server-1 and web-server-2 would both be "web-server").</summary>
     public async Task<List<XenDomainStatistic>> XentopAsync(int intervalSec, CancellationToken cancellationToken)
     {
-        var args = new[] { "-b", "-i", "2", "-d", intervalSec.ToString(CultureInfo.InvariantCulture) };
+        var args = new[] { "-b", "-f", "-i", "2", "-d", intervalSec.ToString(CultureInfo.InvariantCulture) };
         var result = await RunToolAsync(Host, Output, "xentop", args, cancellationToken, TimeSpan.FromSeconds(2 * intervalSec + 60)).ConfigureAwait(false);
         var samples = XentopParser.ParseSamples(result.StandardOutput, Host.ComputerName);
         if (samples.Count == 0)

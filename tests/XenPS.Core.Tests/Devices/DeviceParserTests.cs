@@ -78,6 +78,22 @@ public class DeviceParserTests
     }
 
     [Fact]
+    public void AXentopNameThatForgesARowForAnotherDomainAttributesNothingToIt()
+    {
+        // xentop has no id column: a domain named "victim --b--- 99 ...\nzzz" prints a whole row for "victim" on its own
+        // line; the rows of a name that occurs twice belong to neither for sure
+        const string header = "      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID";
+        const string numbers = "        30    2.3     131072    6.3     132096       6.3     1    2        1        0    2        0       90        0        216          0    0";
+        var output = header + "\n" +
+            "    victim --b---       9999   99.9    9999999   99.9     132096       6.3     1    2        1        0    2        0   999999        0        216          0    0\n" +
+            "zzz --b---" + numbers + "\n" +
+            "    victim --b---" + numbers + "\n" +
+            "     other --b---" + numbers + "\n";
+        var rows = XentopParser.ParseLastSample(output, "h");
+        Assert.Equal(new[] { "zzz", "other" }, rows.Select(r => r.Name));
+    }
+
+    [Fact]
     public void XentopRowWithNoLimitAndAWideName()
     {
         var row = XentopParser.ParseRow("my long guest name --b---         30    2.3     131072    6.3   no limit       n/a     1    2        1        0    2        0       90        0        216          0    0", "h")!;
@@ -86,6 +102,20 @@ public class DeviceParserTests
         Assert.Null(row.MaxMemoryPercent);
         Assert.Equal(131072, row.MemoryKB);
         Assert.Null(XentopParser.ParseRow("      NAME  STATE   CPU(sec)", "h"));
+    }
+
+    [Fact]
+    public void ASchedLineForgedByADomainNameAttributesNoWeightToAnotherDomain()
+    {
+        // the domain "a 5 9999 50\nb" (id 2) prints a line claiming weight 9999 and cap 50 for id 5, before id 5's own
+        var output = "Cpupool Pool-0: tslice=10ms ratelimit=1000us migration-delay=0us\n" +
+            "Name                                ID Weight  Cap\n" +
+            "Domain-0                             0    256    0\n" +
+            "a 5 9999 50\n" +
+            "b                                    2    256    0\n" +
+            "victim                               5    256    0\n";
+        var list = XlSchedParser.Parse(output, "credit2");
+        Assert.Equal(new[] { (0, "Domain-0"), (2, "b") }, list.Select(p => (p.Id, p.Name)));
     }
 
     [Fact]
@@ -190,6 +220,38 @@ public class DeviceParserTests
     public void TheAttachSpecPutsTargetLast() =>
         Assert.Equal("format=raw, vdev=xvdb, access=ro, devtype=cdrom, target=/root/a,b.iso",
             new DiskAttachRequest { Target = "/root/a,b.iso", Cdrom = true }.ToSpec("xvdb"));
+
+    [Theory]
+    [InlineData("/root/d1.img,")]
+    [InlineData("/root/d1.img,,")]
+    [InlineData("/dev/zvol/zroot/v,")]
+    public void AHostPathEndingInACommaIsRefused(string path)
+    {
+        // xl strips one trailing ',' from target= (and from the spec cd-insert builds): it would attach /root/d1.img
+        var ex = Assert.Throws<XenException>(() => XenDeviceNames.ValidateHostPath(path, "disk target"));
+        Assert.Equal("XenInvalidPath", ex.ErrorId);
+        Assert.Contains("ends with ','", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/root/d1.img")]
+    [InlineData("/root/a,b.iso")]
+    [InlineData("/tmp/x, script=/tmp/evil")]
+    [InlineData("/tmp/x,backendtype=qdisk,vdev=xvda")]
+    [InlineData("/tmp/x=y, target=/etc/shadow")]
+    [InlineData("/tmp/ a b ")]
+    [InlineData("/tmp/x,")]
+    [InlineData("/tmp/x,,")]
+    public void XlReadsExactlyTheCheckedTargetFromTheAttachSpec(string path)
+    {
+        // whatever a path holds, the spec XenPS gives xl block-attach means the path it checked, and nothing more
+        bool accepted;
+        try { XenDeviceNames.ValidateHostPath(path, "disk target"); accepted = true; }
+        catch (XenException) { accepted = false; }
+        if (!accepted) return;
+        var spec = XenDiskSpec.Parse(new DiskAttachRequest { Target = path }.ToSpec("xvdb"));
+        Assert.Equal((path, "xvdb", "raw", (string?)null, (string?)null, (string?)null), (spec.Target, spec.Vdev, spec.Format, spec.Script, spec.BackendType, spec.Backend));
+    }
 
     [Fact]
     public void PvFramebufferVncAndNicIpListFromXlListL()

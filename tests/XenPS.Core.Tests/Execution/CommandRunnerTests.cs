@@ -130,4 +130,29 @@ public class CommandRunnerTests
         Assert.EndsWith("/sh", ToolResolver.Resolve("sh"), StringComparison.Ordinal);
         Assert.Null(ToolResolver.Resolve("xenps-no-such-tool"));
     }
+
+    [Fact]
+    public async Task CancellingReturnsEvenWhileAnotherProcessHoldsTheKilledProgramsPipes()
+    {
+        // Like an ssh that handed its standard output to a master connection: the program is killed, but a process
+        // outside its process tree (here an orphaned sleep) keeps its pipes open for a minute. Before the fix the call
+        // waited for that minute.
+        var marker = Path.Combine(Path.GetTempPath(), "xenps-pipeholder-" + Guid.NewGuid().ToString("N"));
+        var spec = new CommandSpec("sh", new[] { "-c", "( sleep 60 & echo $! > \"$1\" ); sleep 60", "sh", marker });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CliWrapCommandRunner.Instance.RunAsync(spec, cts.Token));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"the cancelled call took {watch.Elapsed}");
+        }
+        finally
+        {
+            if (File.Exists(marker) && int.TryParse(File.ReadAllText(marker).Trim(), out var pid))
+            {
+                try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+            }
+            File.Delete(marker);
+        }
+    }
 }
