@@ -72,9 +72,14 @@ public sealed class XenDomUProvisioner
         _output = xl.Output;
         _fs = new HostFileSystem(xl.Host, xl.Output);
         _storage = new StorageOperations(xl.Host, xl.Output);
+        UseGuard = xl.Host is SshXenHost;
     }
 
     private IXenHost Host => _xl.Host;
+
+    /// <summary>Whether the create runs under an on-host <see cref="CreateGuard"/> (default: on SSH hosts, where the
+    /// client can go away while the host stays).</summary>
+    public bool UseGuard { get; set; }
 
     /// <summary>Checks the request against the host and builds the plan. Changes nothing.</summary>
     public async Task<NewDomUPlan> PlanAsync(NewDomURequest r, CancellationToken ct)
@@ -169,6 +174,15 @@ public sealed class XenDomUProvisioner
         var undo = new Stack<(string What, Func<Task<bool>> Action)>();
         var step = string.Empty;
         Exception? createFailure = null;
+        CreateGuard? guard = null;
+        if (UseGuard)
+        {
+            // Before the first change: the on-host guard that undoes this create if the client goes away between steps.
+            var ids = (await _xl.ListAsync(ct).ConfigureAwait(false)).Select(d => d.Id).ToList();
+            var sum = FileExpectation.Of(plan.Config.ToFileText()).Sha256!;
+            guard = await CreateGuard.StartAsync(Host, _output, r.Name, ids, r.ZfsVolume, r.ZfsVolume is null && r.DiskSizeGB is not null ? r.DiskPath : null,
+                plan.ConfigPath, sum, ct).ConfigureAwait(false);
+        }
         try
         {
             if (r.ZfsVolume is not null)
@@ -198,13 +212,23 @@ public sealed class XenDomUProvisioner
             await new XenConfigStore(Host, _output).SaveAsync(plan.Config, backup: false, ct).ConfigureAwait(false);
             undo.Push(($"deleted {plan.ConfigPath}", () => Done(_fs.DeleteFileAsync(plan.ConfigPath, CancellationToken.None))));
 
-            if (r.NoStart) return null;
-            step = $"xl create {plan.ConfigPath}";
-            // What this create makes is told apart from what was there before by id: the rollback destroys only a
-            // domain of exactly this name with an id that was not listed before xl create ran.
-            var existing = (await _xl.ListAsync(ct).ConfigureAwait(false)).Select(d => d.Id).ToList();
-            undo.Push(($"destroyed the domain {r.Name}", () => DestroyCreatedAsync(r.Name, existing, createFailure)));
-            return await _xl.CreateAsync(plan.ConfigPath, r.Name, paused: false, verboseXl, ct, existingIds: existing).ConfigureAwait(false);
+            XenDomain? created = null;
+            if (!r.NoStart)
+            {
+                step = $"xl create {plan.ConfigPath}";
+                // What this create makes is told apart from what was there before by id: the rollback destroys only a
+                // domain of exactly this name with an id that was not listed before xl create ran.
+                var existing = (await _xl.ListAsync(ct).ConfigureAwait(false)).Select(d => d.Id).ToList();
+                undo.Push(($"destroyed the domain {r.Name}", () => DestroyCreatedAsync(r.Name, existing, createFailure)));
+                created = await _xl.CreateAsync(plan.ConfigPath, r.Name, paused: false, verboseXl, ct, existingIds: existing).ConfigureAwait(false);
+            }
+            if (guard is not null)
+            {
+                step = "confirm the create to the rollback guard";
+                await guard.CommitAsync(ct).ConfigureAwait(false);
+                guard = null;
+            }
+            return created;
         }
         catch (Exception ex)
         {
@@ -225,6 +249,21 @@ public sealed class XenDomUProvisioner
             }
             var rolledBack = undone.Count == 0 ? "Nothing had been created." : "Rolled back: " + string.Join(", ", undone) + ".";
             if (failedUndo.Count > 0) rolledBack += " " + string.Join(" ", failedUndo);
+            if (guard is not null)
+            {
+                // Everything undone here (or the name belongs to someone else's domain): the guard keeps what is there.
+                // Otherwise its input ends and it undoes, on the host, whatever is left of this create.
+                if (failedUndo.Count == 0 || ex is XenException { ErrorId: "XenDomainExists" })
+                {
+                    try { await guard.CommitAsync(CancellationToken.None).ConfigureAwait(false); }
+                    catch (XenException) { /* the guard has decided to undo: nothing of this create is left to keep */ }
+                }
+                else
+                {
+                    await guard.AbandonAsync().ConfigureAwait(false);
+                    rolledBack += " The rollback guard on the host undoes the rest.";
+                }
+            }
             var inner = ex as XenException;
             var message = $"Could not create '{r.Name}' on host '{Host.ComputerName}': the step '{step}' failed: {inner?.Summary ?? ex.Message} {rolledBack}";
             if (ex is OperationCanceledException) throw new OperationCanceledException(message, ex, ct);
