@@ -151,7 +151,7 @@ public sealed class Dom0LabTests : LabTest
                 o => Assert.True((bool)Prop(o, "Compliant")!, $"{Prop(o, "Check")}: {Prop(o, "Actual")} ({Prop(o, "Source")})"));
 
             // ROOT/boot/loader.conf.d -> a directory outside the root: refused, nothing changes anywhere.
-            Lab.SshOk(H, $"rm -rf {Outside} && mkdir -p {Outside} && mv {Root}/boot/loader.conf.d/20-old-xen.conf {Outside}/ && rmdir {Root}/boot/loader.conf.d && ln -s {Outside} {Root}/boot/loader.conf.d");
+            Lab.SshOk(H, $"rm -rf {Outside} && mkdir -p {Outside} && mv {Root}/boot/loader.conf.d/20-old-xen.conf {Outside}/ && rm -rf {Root}/boot/loader.conf.d && ln -s {Outside} {Root}/boot/loader.conf.d");
             var before = RemoteTree();
             var outside = Lab.SshOk(H, $"sha256sum {Outside}/*");
             var e = Assert.Single(Run($"Initialize-XenDom0 -ComputerName {H} -Root {Root} {Handbook} -Dom0Memory 4096M -Confirm:$false").Errors);
