@@ -1,9 +1,9 @@
-using System.Linq;
+using System.Collections.Generic;
 using System.Management.Automation;
-using XenPS.Core;
+using System.Threading;
+using System.Threading.Tasks;
+using XenPS.Core.Config;
 using XenPS.Core.Devices;
-using XenPS.Core.Execution;
-using XenPS.Core.Hosts;
 using XenPS.Infrastructure;
 
 namespace XenPS.Commands;
@@ -12,50 +12,11 @@ namespace XenPS.Commands;
 /// merged with its configuration (bridge, ip); of a stopped guest its config file.</summary>
 [Cmdlet(VerbsCommon.Get, "XenNetworkAdapter")]
 [OutputType(typeof(XenNetworkAdapter))]
-public sealed class GetXenNetworkAdapterCommand : XenFanOutCmdlet
+public sealed class GetXenNetworkAdapterCommand : XenDeviceListCmdlet<XenNetworkAdapter>
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(DomainNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[]? Name { get; set; }
+    protected override Task<List<XenNetworkAdapter>> ListRunningAsync(XenDeviceOperations ops, XenDomain domain, CancellationToken ct) =>
+        ops.GetNetworkAdaptersAsync(domain, ct);
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("CN", "Host")]
-    [ValidateNotNullOrEmpty]
-    public string[]? ComputerName { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        var names = Name;
-        ForEachHostParallel(ComputerName, async (xl, ct) =>
-        {
-            var ops = new XenDeviceOperations(xl);
-            var all = await xl.ListAsync(ct).ConfigureAwait(false);
-            var selected = DomainFilter.Select(all, names, null, out var unmatched).Where(d => d.Id != 0 || names is not null).ToList();
-            foreach (var domain in selected)
-            {
-                var nics = await ops.GetNetworkAdaptersAsync(domain, ct).ConfigureAwait(false);
-                Post(() => WriteObject(nics, enumerateCollection: true));
-            }
-            foreach (var missing in unmatched)
-            {
-                if (missing is string name && XenDomainName.IsValid(name))
-                {
-                    var path = await XenPaths.GetDefaultConfigPathAsync(xl.Host, name, ct).ConfigureAwait(false);
-                    try
-                    {
-                        var config = await ops.Store.LoadAsync(path, ct).ConfigureAwait(false);
-                        var nics = XenDeviceOperations.AdaptersOf(config, name, xl.Host.ComputerName);
-                        Post(() => WriteObject(nics, enumerateCollection: true));
-                        continue;
-                    }
-                    catch (XenException ex) when (ex.ErrorId == "XenConfigNotFound")
-                    {
-                    }
-                }
-                Post(() => WriteDomainsNotFound(new[] { missing }, xl.Host.ComputerName));
-            }
-        });
-    }
+    protected override List<XenNetworkAdapter> ListConfigured(XenDomUConfig config, string name, string computerName) =>
+        XenDeviceOperations.AdaptersOf(config, name, computerName);
 }
