@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -67,6 +68,86 @@ public static class CheckpointFile
         var result = await host.RunScriptAsync(script, new HostRunOptions { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken).ConfigureAwait(false);
         var text = result.StandardOutput.Trim();
         return result.ExitCode == 0 && text.Length is >= 1 and <= 4 && text.All(c => c is >= '0' and <= '7') ? text : null;
+    }
+
+    /// <summary>Exit codes of <see cref="BuildSaveScript"/> before xl runs (xl's own are 0, 1 or a signal's).</summary>
+    internal const int SaveNotRegularExit = 90;
+    internal const int SaveExistsExit = 91;
+    internal const int SaveCreateFailedExit = 92;
+
+    /// <summary>
+    /// xl save of <paramref name="domain"/> (by id) to <paramref name="path"/> as ONE script on the host that carries its
+    /// own supervisor (<see cref="RemoteSupervisor"/>, the script's standard input is its lifeline), so that the host
+    /// ends in the old state or the new one whatever happens to XenPS or its connection: before xl runs, the file is
+    /// made mode 0600 by this script (noclobber) — an existing one, with <paramref name="replace"/>, is first moved
+    /// aside; then xl save writes into it; when xl fails, is stopped (Ctrl+C, the time limit, a killed client, a cut
+    /// connection: its save helper is stopped first, so that xl resumes the guest) or never started, the file this
+    /// script made is removed and the replaced one put back; when xl succeeds the replaced one is removed and the data
+    /// flushed (sync). The client learns the outcome from the exit code (<see cref="SaveNotRegularExit"/>,
+    /// <see cref="SaveExistsExit"/>, <see cref="SaveCreateFailedExit"/>, else xl's), but the host does not depend on it.
+    /// </summary>
+    internal static ShellScript BuildSaveScript(XenDomain domain, string path, bool replace, bool keepRunning, TimeSpan? timeout)
+    {
+        HostFileSystem.ValidatePath(path);
+        var args = new List<string> { "save" };
+        if (keepRunning) args.Add("-c");
+        args.Add(XlClient.IdArgument(domain.Id));
+        args.Add(path);
+        var work = SshXenHost.BuildExecScript("xl", args);
+        var before = new ShellScript()
+            .Line($"umask 077; xenps_p={path}; xenps_b={path + ".xenps-replaced"}; xenps_mine=0; xenps_moved=0")
+            .Line($"if [ -L \"$xenps_p\" ] || {{ [ -e \"$xenps_p\" ] && [ ! -f \"$xenps_p\" ]; }}; then echo 'xenps-save: the path is a symbolic link, a directory or a device' >&2; exit {SaveNotRegularExit}; fi");
+        if (replace) before.Line($"if [ -e \"$xenps_p\" ]; then mv -f -- \"$xenps_p\" \"$xenps_b\" || exit {SaveCreateFailedExit}; xenps_moved=1; fi");
+        else before.Line($"if [ -e \"$xenps_p\" ]; then echo 'xenps-save: the file exists' >&2; exit {SaveExistsExit}; fi");
+        // noclobber: the file is created by this shell (O_EXCL), never one that appeared since the test above.
+        before.Line($"if ( set -C; : > \"$xenps_p\" ); then xenps_mine=1; else [ \"$xenps_moved\" = 1 ] && mv -f -- \"$xenps_b\" \"$xenps_p\"; exit {SaveCreateFailedExit}; fi");
+        var after = new ShellScript()
+            .Line($"trap '' PIPE HUP")
+            .Line($"if [ \"$xenps_r\" = 0 ]; then")
+            .Line($"  [ \"$xenps_moved\" = 1 ] && rm -f -- \"$xenps_b\"")
+            .Line($"  sync >/dev/null 2>&1")
+            .Line($"  exit 0")
+            .Line($"fi")
+            .Line($"[ \"$xenps_mine\" = 1 ] && rm -f -- \"$xenps_p\"")
+            .Line($"[ \"$xenps_moved\" = 1 ] && mv -f -- \"$xenps_b\" \"$xenps_p\"")
+            .Line($"exit \"$xenps_r\"");
+        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(timeout), RemoteStopMode.ChildrenFirst, before, after));
+    }
+
+    /// <summary>Runs <see cref="BuildSaveScript"/> on the host and waits for it (at most <paramref name="timeout"/>).</summary>
+    /// <exception cref="XenException">XenCheckpointExists, XenInvalidArgument (not a regular file),
+    /// XenFileOperationFailed; xl's failures as classified by <see cref="XlErrorClassifier"/>;
+    /// <see cref="XenCommandTimeoutException"/> when the limit passed (the save was stopped on the host).</exception>
+    public static async Task<CommandResult> SaveAsync(IXenHost host, IXenOutput output, XenDomain domain, string path, bool replace, bool keepRunning,
+        TimeSpan timeout, CancellationToken cancellationToken, Action<string>? onStandardErrorLine = null)
+    {
+        var script = BuildSaveScript(domain, path, replace, keepRunning, timeout);
+        var display = host.Describe("xl", keepRunning ? new[] { "save", "-c", XlClient.IdArgument(domain.Id), path } : new[] { "save", XlClient.IdArgument(domain.Id), path });
+        var options = new HostRunOptions
+        {
+            Timeout = timeout,
+            HoldInputOpen = true, // the lifeline of the script's own supervisor (it is not wrapped again)
+            OnCommandLine = _ => output.WriteVerbose("Running: " + SecretRedactor.Redact(display) + " (supervised on the host; the file is removed again if the save does not complete)"),
+            OnStandardErrorLine = onStandardErrorLine is null ? null : line => onStandardErrorLine(SecretRedactor.Redact(line)),
+        };
+        var result = await host.RunScriptAsync(script, options, cancellationToken).ConfigureAwait(false);
+        output.WriteDebug(XlClient.DescribeResult(display, result));
+        switch (result.ExitCode)
+        {
+            case 0:
+                return result;
+            case SaveExistsExit:
+                throw new XenException("XenCheckpointExists", XenErrorKind.ResourceExists,
+                    $"{path} already exists on {host.ComputerName}: give another -Path, or -Force to replace it.") { ComputerName = host.ComputerName };
+            case SaveNotRegularExit:
+                throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument,
+                    $"{path} on {host.ComputerName} is not a regular file ({Detail(result)}): a checkpoint is written only to a regular file.") { ComputerName = host.ComputerName };
+            case SaveCreateFailedExit:
+                throw new XenException("XenFileOperationFailed", XenErrorKind.WriteError,
+                    $"Could not create the checkpoint file {path} (mode 0600) on host '{host.ComputerName}': {Detail(result)}") { ComputerName = host.ComputerName };
+            default:
+                throw XlErrorClassifier.Classify(result, display, host.ComputerName);
+        }
     }
 
     internal static ShellScript BuildPrepareScript(string path, bool replace)

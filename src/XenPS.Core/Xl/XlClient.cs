@@ -462,17 +462,6 @@ public sealed partial class XlClient
         exception.RecommendedAction ??= $"Read the logs with: Get-XenLog -Name {name} -Kind Xl, DeviceModel{where} (and Get-XenLog -Kind Hypervisor{where}); run again with -Verbose to see xl's libxl debug lines.";
     }
 
-    /// <summary>xl save: writes the domain's state to <paramref name="path"/> on the host; the domain is destroyed
-    /// (or, with <paramref name="keepRunning"/>, left running).</summary>
-    public Task<CommandResult> SaveAsync(XenDomain domain, string path, bool keepRunning, TimeSpan timeout, CancellationToken cancellationToken, Action<string>? onStandardErrorLine = null)
-    {
-        var args = new List<string> { "save" };
-        if (keepRunning) args.Add("-c");
-        args.Add(IdArgument(domain.Id));
-        args.Add(path);
-        return RunAsync(args, cancellationToken, timeout, check: true, onStandardErrorLine, supervised: true);
-    }
-
     /// <summary>xl restore: recreates a domain from a file written by xl save and returns it (the domain that
     /// appeared in xl list, named <paramref name="expectedName"/> when several did).</summary>
     public async Task<XenDomain> RestoreAsync(string path, bool paused, string? expectedName, TimeSpan timeout, CancellationToken cancellationToken, Action<string>? onStandardErrorLine = null)

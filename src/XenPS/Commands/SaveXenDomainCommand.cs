@@ -164,13 +164,14 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
                 $"{path} already exists on {xl.Host.ComputerName}: give another -Path, or -Force to replace it.");
         }
 
-        // The file is made mode 0600 before xl writes the guest's memory and configuration (passwords included) to it.
-        var created = Await(CheckpointFile.PrepareAsync(xl.Host, Output, path, Force, CancelToken));
+        // One script on the host: the file made mode 0600 before xl writes the guest's memory and configuration
+        // (passwords included) into it, xl save under the script's own supervisor, and the file removed again (a
+        // replaced one put back) when the save does not complete, whether or not this client is still there.
         var status = "xl save";
         var started = DateTime.Now;
         try
         {
-            AwaitWithProgress(xl.SaveAsync(domain, path, KeepRunning, TimeSpan.FromSeconds(TimeoutSec), CancelToken, line =>
+            AwaitWithProgress(CheckpointFile.SaveAsync(xl.Host, Output, domain, path, Force, KeepRunning, TimeSpan.FromSeconds(TimeoutSec), CancelToken, line =>
             {
                 status = line.Trim();
                 ReportProgress();
@@ -178,18 +179,11 @@ public sealed class SaveXenDomainCommand : XenDomainActionCmdlet
         }
         catch (XenCommandTimeoutException ex) when (!CancelToken.IsCancellationRequested)
         {
-            // xl save was stopped (on a remote host, by the supervisor: through its save helper first, so that xl can
-            // resume the guest). Say what state the guest is in now.
-            if (created) Await(CheckpointFile.RemoveIfEmptyAsync(xl.Host, Output, path, CancellationToken.None));
+            // xl save was stopped on the host (through its save helper first, so that xl can resume the guest). Say
+            // what state the guest is in now.
             throw new XenException("XenSaveTimeout", XenErrorKind.OperationTimeout,
                 $"Saving {XenDomainName.Display(domain.Name)} on '{xl.Host.ComputerName}' to {path} did not end within {TimeoutSec} s and was stopped. {Await(StateNowAsync(xl, domain))}" +
                 (XlErrorClassifier.Summarize(ex.StandardError) is { Length: > 0 } said ? $" xl said: {said}." : string.Empty), ex) { ComputerName = xl.Host.ComputerName };
-        }
-        catch (Exception) when (created)
-        {
-            // xl failed before writing anything (an unknown domain, no xl): do not leave the empty file behind.
-            Await(CheckpointFile.RemoveIfEmptyAsync(xl.Host, Output, path, CancellationToken.None));
-            throw;
         }
         if (!KeepRunning)
             Await(xl.WaitForInstanceAsync(domain, d => d is null, TimeSpan.FromSeconds(60), CancelToken));

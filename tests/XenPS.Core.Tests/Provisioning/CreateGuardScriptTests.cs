@@ -89,29 +89,6 @@ public sealed class CreateGuardScriptTests : IDisposable
         return calls;
     }
 
-    /// <summary>Runs "sh" as the shell under test (everything else from PATH: the stand-ins first), through the real
-    /// command runner, so that the lifeline is a real held-open standard input.</summary>
-    private sealed class ShellRunner(string[] shell, CreateGuardScriptTests t) : ICommandRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
-        {
-            var real = spec.FileName == "sh"
-                ? new CommandSpec(shell[0], shell.Skip(1).Concat(spec.Arguments))
-                : new CommandSpec(spec.FileName, spec.Arguments);
-            real.StandardInput = spec.StandardInput;
-            real.KeepStandardInputOpen = spec.KeepStandardInputOpen;
-            real.LeaveRunningOnCancel = spec.LeaveRunningOnCancel;
-            real.Timeout = spec.Timeout;
-            real.OnStandardOutputLine = spec.OnStandardOutputLine;
-            real.OnStandardErrorLine = spec.OnStandardErrorLine;
-            real.Environment["PATH"] = t._bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
-            real.Environment["CANARY"] = t._canary;
-            real.Environment["XENPS_T_LOG"] = t._log;
-            real.Environment["XENPS_T_DIR"] = t._dir;
-            return CliWrapCommandRunner.Instance.RunAsync(real, cancellationToken);
-        }
-    }
-
     /// <summary>What existed before the create, what the create (or someone else) made after the guard was armed, and
     /// how the client ended.</summary>
     public sealed record GuardCase(string Name, string Lookalike, bool NameListedBefore, bool DomainCreated, bool LookalikeCreated,
@@ -145,10 +122,14 @@ public sealed class CreateGuardScriptTests : IDisposable
                         volBefore, volCreated && !volBefore, fileBefore, fileCreated && !fileBefore, commit, vol, leaf);
                 });
 
-    private static string[] Shell(string shell) =>
-        shell == "sh" ? new[] { "/bin/sh" } : new[] { ShellSandbox.RealTool("busybox", "BusyBox is not installed: apt-get install busybox (.ci/run installs it)."), "ash" };
+    private LocalXenHost Host(string shell) => new(new RealShellRunner(shell, _bin, new Dictionary<string, string>
+    {
+        ["CANARY"] = _canary,
+        ["XENPS_T_LOG"] = _log,
+        ["XENPS_T_DIR"] = _dir,
+    }));
 
-    private async Task RunCase(string[] shell, GuardCase c, int caseNo, int inflight = 0)
+    private async Task RunCase(string shell, GuardCase c, int caseNo, int inflight = 0)
     {
         File.Delete(_log);
         var dir = Directory.CreateDirectory(Path.Combine(_files, "c" + caseNo.ToString(CultureInfo.InvariantCulture))).FullName;
@@ -167,7 +148,7 @@ public sealed class CreateGuardScriptTests : IDisposable
         if (c.ConfigState == 0) File.WriteAllText(cfg, written);
         if (c.FileBefore) File.WriteAllText(disk, "old disk");
 
-        var host = new LocalXenHost(new ShellRunner(shell, this));
+        var host = Host(shell);
         var ids = before.Select(l => int.Parse(l.Split(' ')[0], CultureInfo.InvariantCulture)).ToList();
         var guard = await CreateGuard.StartAsync(host, NullXenOutput.Instance, c.Name, ids, c.Volume, disk, cfg,
             FileBytes.Sha256(Encoding.UTF8.GetBytes(written)), CancellationToken.None);
@@ -223,14 +204,13 @@ public sealed class CreateGuardScriptTests : IDisposable
     [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
     public async Task AnAbandonedGuardUndoesOnlyWhatThisCreateMadeAndACommittedOneNothing(string shell)
     {
-        var argv = Shell(shell);
         var cases = new List<GuardCase>();
         Cases.Array[12, 12].Sample(batch => cases.AddRange(batch), iter: ScriptProperty.Batches, threads: 1);
         // Always both ends, with everything made by the create.
         cases.Add(new GuardCase("web01", "WEB01", false, true, true, 1, false, true, false, true, false, "zroot/web01-disk0", "web01"));
         cases.Add(new GuardCase("web01", "WEB01", false, true, true, 1, false, true, false, true, true, "zroot/web01-disk0", "web01"));
         var n = 0;
-        foreach (var c in cases) await RunCase(argv, c, n++);
+        foreach (var c in cases) await RunCase(shell, c, n++);
     }
 
     [Theory]
@@ -238,7 +218,7 @@ public sealed class CreateGuardScriptTests : IDisposable
     public async Task AnAbandonedGuardWaitsForAnXlCreateStillInFlightBeforeItUndoes(string shell)
     {
         var c = new GuardCase("web01", "web1", false, true, false, 1, false, true, false, false, false, "tank/web01", "web01");
-        await RunCase(Shell(shell), c, 0, inflight: 2);
+        await RunCase(shell, c, 0, inflight: 2);
         var calls = Calls();
         var psCalls = calls.FindAll(x => x.Tool == "ps").Count;
         Assert.Equal(3, psCalls); // two polls that saw the create running, then one that did not
@@ -253,7 +233,7 @@ public sealed class CreateGuardScriptTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "domains"), "0 Domain-0\n");
         File.WriteAllText(Path.Combine(_dir, "volname"), "tank/v");
         File.WriteAllText(Path.Combine(_dir, "cfgpath"), "/nonexistent.cfg");
-        var host = new LocalXenHost(new ShellRunner(Shell(shell), this));
+        var host = Host(shell);
         var guard = await CreateGuard.StartAsync(host, NullXenOutput.Instance, "web01", new[] { 0 }, null, null,
             Path.Combine(_files, "web01.cfg"), new string('0', 64), CancellationToken.None);
         // The lifeline ends (the connection went away) and the guard decides before the commit arrives.

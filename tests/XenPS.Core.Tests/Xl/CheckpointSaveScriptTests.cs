@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using CsCheck;
+using XenPS.Core.Execution;
+using XenPS.Core.Hosts;
+using XenPS.Core.Tests.Execution;
+using XenPS.Core.Xl;
+using Xunit;
+
+namespace XenPS.Core.Tests.Xl;
+
+/// <summary>
+/// Save-XenDomain's one script on the host (<see cref="CheckpointFile.BuildSaveScript"/>), run for real through
+/// <see cref="CheckpointFile.SaveAsync"/> under dash and BusyBox ash, with a recording stand-in for xl, for generated
+/// checkpoint paths under a hostile directory: a save that completes leaves the file, mode 0600, and nothing else; a
+/// save that fails, or that is stopped because its lifeline ended (Ctrl+C, a killed client, a cut connection), leaves
+/// the host as it was — no file, or the replaced file back in place — and never calls xl for a path it refuses.
+/// </summary>
+public sealed class CheckpointSaveScriptTests : IDisposable
+{
+    private readonly string _dir;
+    private readonly string _bin;
+    private readonly string _log;
+    private readonly string _canary;
+    private readonly string _files;
+
+    public CheckpointSaveScriptTests()
+    {
+        _dir = Directory.CreateTempSubdirectory("xenps-save-test-").FullName;
+        _bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        _log = Path.Combine(_dir, "calls.log");
+        _canary = Path.Combine(_dir, "CANARY");
+        _files = Directory.CreateDirectory(Path.Combine(_dir, "fi les '$x' \"$(touch CANARY)\" ~")).FullName;
+        // xl save as the test says (file "mode"): ok writes the whole stream; fail writes part of it and fails; hang
+        // writes part, then waits (in a child process, as xl waits for its save helper) until that child is stopped,
+        // then fails and resumes the guest, as xl does when its helper dies.
+        var path = Path.Combine(_bin, "xl");
+        File.WriteAllText(path, "#!/bin/sh\nprintf '%s\\0' \"${0##*/}\" \"$#\" \"$@\" >> \"$XENPS_T_LOG\"\n" +
+            "[ \"$1\" = save ] || exit 0\nshift; [ \"$1\" = -c ] && shift\nf=$2\n" +
+            "printf 'Saving to %s new xl format\\n' \"$f\" >&2\nprintf 'partial-' >> \"$f\"\n" +
+            "case \"$(cat \"$XENPS_T_DIR/mode\")\" in\n" +
+            "  ok) printf 'complete' >> \"$f\"; exit 0 ;;\n" +
+            "  fail) echo 'libxl: error: domain 7: saving failed' >&2; exit 1 ;;\n" +
+            "  hang) : > \"$XENPS_T_DIR/started\"; sleep 120; echo 'Failed to save domain, resuming domain' >&2; : > \"$XENPS_T_DIR/ended\"; exit 1 ;;\n" +
+            "esac\n");
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private LocalXenHost Host(string shell) => new(new RealShellRunner(shell, _bin, new Dictionary<string, string>
+    {
+        ["CANARY"] = _canary,
+        ["XENPS_T_LOG"] = _log,
+        ["XENPS_T_DIR"] = _dir,
+    }));
+
+    private List<string[]> XlCalls()
+    {
+        var calls = new List<string[]>();
+        if (!File.Exists(_log)) return calls;
+        var tokens = Encoding.UTF8.GetString(File.ReadAllBytes(_log)).Split('\0');
+        for (var i = 0; i + 1 < tokens.Length;)
+        {
+            var n = int.Parse(tokens[i + 1], CultureInfo.InvariantCulture);
+            calls.Add(tokens.Skip(i + 2).Take(n).ToArray());
+            i += 2 + n;
+        }
+        return calls;
+    }
+
+    /// <summary>0: no file there; 1: an old checkpoint, replaced (-Force); 2: an old checkpoint, not replaced; 3: a
+    /// symbolic link there (to a file that must stay untouched).</summary>
+    public sealed record SaveCase(string Leaf, int Existing, bool Succeeds, bool KeepRunning)
+    {
+        public override string ToString() => $"leaf={Hostile.Show(Leaf)} existing={Existing} succeeds={Succeeds} keepRunning={KeepRunning}";
+    }
+
+    private static readonly Gen<SaveCase> Cases = Gen.Select(Hostile.FileName, Gen.Int[0, 3], Gen.Bool, Gen.Bool,
+        (leaf, existing, ok, keep) => new SaveCase(leaf, existing, ok, keep));
+
+    [Theory]
+    [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
+    public async Task ACompletedSaveLeavesTheFileMode0600AndAFailedOneLeavesTheHostAsItWas(string shell)
+    {
+        var cases = new List<SaveCase>();
+        Cases.Array[12, 12].Sample(batch => cases.AddRange(batch), iter: ScriptProperty.Batches, threads: 1);
+        cases.Add(new SaveCase("web01.save", 1, false, false));
+        cases.Add(new SaveCase("web01.save", 1, true, false));
+        var host = Host(shell);
+        var no = 0;
+        foreach (var c in cases)
+        {
+            File.Delete(_log);
+            var dir = Directory.CreateDirectory(Path.Combine(_files, "c" + (no++).ToString(CultureInfo.InvariantCulture))).FullName;
+            var path = Path.Combine(dir, c.Leaf);
+            var target = Path.Combine(dir, "link-target");
+            if (c.Existing is 1 or 2) File.WriteAllText(path, "old checkpoint");
+            if (c.Existing == 3)
+            {
+                File.WriteAllText(target, "not a checkpoint");
+                File.CreateSymbolicLink(path, target);
+            }
+            File.WriteAllText(Path.Combine(_dir, "mode"), c.Succeeds ? "ok" : "fail");
+            var domain = new XenDomain { Name = "g", Id = 7 };
+            Exception? failure = null;
+            try
+            {
+                await CheckpointFile.SaveAsync(host, NullXenOutput.Instance, domain, path, replace: c.Existing == 1, c.KeepRunning, TimeSpan.FromSeconds(60), CancellationToken.None);
+            }
+            catch (XenException ex)
+            {
+                failure = ex;
+            }
+            var what = c + ": " + failure?.Message;
+            var calls = XlCalls();
+            var left = Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            switch (c.Existing)
+            {
+                case 3:
+                    Assert.Equal("XenInvalidArgument", (failure as XenException)?.ErrorId);
+                    Assert.Empty(calls);
+                    Assert.Equal("not a checkpoint", File.ReadAllText(target));
+                    Assert.Equal(target, new FileInfo(path).LinkTarget);
+                    break;
+                case 2:
+                    Assert.Equal("XenCheckpointExists", (failure as XenException)?.ErrorId);
+                    Assert.Empty(calls);
+                    Assert.Equal("old checkpoint", File.ReadAllText(path));
+                    break;
+                default:
+                    var expected = new List<string> { "save" };
+                    if (c.KeepRunning) expected.Add("-c");
+                    expected.AddRange(new[] { "7", path });
+                    Assert.Equal(expected, Assert.Single(calls));
+                    if (c.Succeeds)
+                    {
+                        Assert.True(failure is null, what);
+                        Assert.Equal("partial-complete", File.ReadAllText(path));
+                        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+                        Assert.Equal(new[] { c.Leaf }, left);
+                    }
+                    else
+                    {
+                        Assert.True(failure is XenException, what);
+                        Assert.Contains("saving failed", failure!.Message, StringComparison.Ordinal);
+                        if (c.Existing == 1)
+                        {
+                            Assert.Equal("old checkpoint", File.ReadAllText(path));
+                            Assert.Equal(new[] { c.Leaf }, left);
+                        }
+                        else Assert.Empty(left);
+                    }
+                    break;
+            }
+            if (c.Existing == 3) Assert.Equal(new[] { c.Leaf, "link-target" }.OrderBy(n => n, StringComparer.Ordinal), left);
+            Assert.False(File.Exists(_canary), "the canary exists: " + what);
+        }
+    }
+
+    [Theory]
+    [InlineData("sh", false)]
+    [InlineData("sh", true)]
+    [InlineData("busybox", false)]
+    [InlineData("busybox", true)]
+    public async Task ASaveWhoseLifelineEndsIsStoppedAndLeavesTheHostAsItWas(string shell, bool replacing)
+    {
+        var path = Path.Combine(_files, "web01.save");
+        if (replacing) File.WriteAllText(path, "old checkpoint");
+        File.WriteAllText(Path.Combine(_dir, "mode"), "hang");
+        using var cts = new CancellationTokenSource();
+        var save = CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, new XenDomain { Name = "g", Id = 7 }, path, replacing, false,
+            TimeSpan.FromSeconds(120), cts.Token);
+        for (var i = 0; i < 400 && !File.Exists(Path.Combine(_dir, "started")); i++) await Task.Delay(50);
+        Assert.True(File.Exists(Path.Combine(_dir, "started")), "xl save never started");
+        Assert.Equal("partial-", File.ReadAllText(path));
+        // The client goes away (its lifeline ends): the script stops xl save through its child and cleans up by itself.
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => save);
+        for (var i = 0; i < 600 && !(File.Exists(Path.Combine(_dir, "ended")) && (replacing ? File.ReadAllText(path) == "old checkpoint" : !File.Exists(path))); i++)
+            await Task.Delay(50);
+        Assert.True(File.Exists(Path.Combine(_dir, "ended")), "xl save was not stopped");
+        if (replacing) Assert.Equal("old checkpoint", File.ReadAllText(path));
+        else Assert.False(File.Exists(path), "the partial checkpoint was left");
+        for (var i = 0; i < 100 && Directory.GetFileSystemEntries(_files).Length != (replacing ? 1 : 0); i++) await Task.Delay(50);
+        Assert.Equal(replacing ? new[] { path } : Array.Empty<string>(), Directory.GetFileSystemEntries(_files));
+        Assert.False(File.Exists(_canary));
+    }
+}
