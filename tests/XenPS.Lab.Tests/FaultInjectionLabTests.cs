@@ -278,4 +278,87 @@ public sealed class FaultInjectionLabTests : IDisposable
         op.CleanUp();
         Matrix(op, Longest(2));
     }
+    /// <summary>Writes a config on a host and creates the guest from it with raw xl; with <paramref name="booted"/> waits
+    /// until its console says GUEST-BOOTED (its kernel answers suspend requests).</summary>
+    private void CreateGuest(string host, string name, string config, bool booted, bool paused = false)
+    {
+        _lab.WriteFile(host, $"/etc/xen/{name}.cfg", config);
+        _lab.Ssh(host, $"rm -f /var/log/xen/console/guest-{name}.log");
+        _lab.XlCreate(host, $"/etc/xen/{name}.cfg", name, paused);
+        if (booted)
+        {
+            Assert.True(LabFixture.WaitFor(() => _lab.Ssh(host, $"grep -q GUEST-BOOTED /var/log/xen/console/guest-{name}.log").ExitCode == 0, 240),
+                $"{name} did not boot on {host}");
+        }
+    }
+
+    /// <summary>Every domain of that name on a host (also while it is migrated: NAME--incoming, NAME--migratedaway),
+    /// each as name:running, name:paused or name:other (shut down, crashed, dying).</summary>
+    private string Instances(string host, string name) => Sh(host,
+        $"xl list | N={name} awk 'NR > 1 && ($1 == ENVIRON[\"N\"] || index($1, ENVIRON[\"N\"] \"--\") == 1) {{ s = $5; st = s ~ /[scd]/ ? \"other\" : substr(s, 3, 1) == \"p\" ? \"paused\" : \"running\"; printf \"%s:%s \", $1, st }}'");
+
+    private static string GuestConfig(string name, string type, int memory) =>
+        $"type = \"{type}\"\nname = \"{name}\"\nkernel = \"/var/lib/xen/guest-vmlinux\"\nramdisk = \"/var/lib/xen/guest-initrd.gz\"\n" +
+        "extra = \"console=hvc0 rdinit=/sbin/init\"\non_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"destroy\"\n" +
+        $"memory = {memory}\nvcpus = 1\n" + (type == "pvh" ? "cpuid = \"host,rdtscp=0\"\n" : string.Empty);
+
+    [Fact]
+    public void SaveXenDomain()
+    {
+        // Old: the guest runs, no checkpoint file; new: the guest is gone and its checkpoint is there, mode 0600. A
+        // checkpoint file next to a running guest (a save cut short), a paused or suspended guest, or a file of another
+        // mode is "between".
+        const string g = "fsv";
+        var op = new Operation(
+            "Save-XenDomain",
+            $"Save-XenDomain -ComputerName {A} {g} -Path /root/{g}.save -Confirm:$false | Out-Null",
+            SetUp: () => CreateGuest(A, g, GuestConfig(g, "pv", 64), booted: true),
+            Snapshot: () => $"{Instances(A, g)}| " + Sh(A, $"if [ -e /root/{g}.save ]; then stat -c 'file=%a' /root/{g}.save; else echo file=none; fi; ls /root | grep -c 'xenps' || true").Replace("\n", " ", StringComparison.Ordinal),
+            OldState: $"{g}:running | file=none 0",
+            NewState: "| file=600 0",
+            CleanUp: () => _lab.Ssh(A, $"xl destroy {g} >/dev/null 2>&1; rm -f /root/{g}.save /root/{g}.save.xenps-replaced /etc/xen/{g}.cfg", 120),
+            RetryWhenNew: false,
+            Delay: 0.3);
+        op.CleanUp();
+        Matrix(op, Longest(1));
+    }
+
+    [Fact]
+    public void MoveXenDomainNotLive()
+    {
+        // A paused guest (tiny: 32 MiB, never started) moved without -Live: old, paused on A only; new, paused on B
+        // only. Two copies, none, or a copy that runs, is "between".
+        var op = new Operation(
+            "Move-XenDomain",
+            $"Move-XenDomain -ComputerName {A} tiny -Destination {B} -TimeoutSec 600 -Confirm:$false | Out-Null",
+            SetUp: () => _lab.XlCreate(A, "/etc/xen/test/tiny-paused.cfg", "tiny", paused: true),
+            Snapshot: () => $"A={Instances(A, "tiny")}B={Instances(B, "tiny")}",
+            OldState: "A=tiny:paused B=",
+            NewState: "A=B=tiny:paused ",
+            CleanUp: () => { _lab.Ssh(A, "xl destroy tiny >/dev/null 2>&1; rm -f /var/run/xenps/move-*.status"); _lab.Ssh(B, "xl destroy tiny >/dev/null 2>&1"); },
+            RetryWhenNew: false,
+            Delay: 0.3);
+        op.CleanUp();
+        Matrix(op, Longest(1));
+    }
+
+    [Fact]
+    public void MoveXenDomainLive()
+    {
+        // A running PVH guest (48 MiB) migrated live: old, running on A only; new, running on B only.
+        const string g = "fml";
+        var op = new Operation(
+            "Move-XenDomain -Live",
+            $"Move-XenDomain -ComputerName {A} {g} -Destination {B} -Live -TimeoutSec 900 -Confirm:$false | Out-Null",
+            SetUp: () => CreateGuest(A, g, GuestConfig(g, "pvh", 48), booted: true),
+            Snapshot: () => $"A={Instances(A, g)}B={Instances(B, g)}",
+            OldState: $"A={g}:running B=",
+            NewState: $"A=B={g}:running ",
+            CleanUp: () => { _lab.Ssh(A, $"xl destroy {g} >/dev/null 2>&1; rm -f /etc/xen/{g}.cfg"); _lab.Ssh(B, $"xl destroy {g} >/dev/null 2>&1"); },
+            RetryWhenNew: false,
+            Delay: 2);
+        op.CleanUp();
+        // The migration itself is the one long invocation: the client killed, and the connection cut, while it copies.
+        Matrix(op, clean => clean.Seconds.OrderByDescending(kv => kv.Value).Take(1).Select(kv => kv.Key));
+    }
 }
