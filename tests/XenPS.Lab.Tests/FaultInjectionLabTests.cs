@@ -45,7 +45,9 @@ public sealed class FaultInjectionLabTests : IDisposable
 
     /// <summary>The ssh wrapper: numbers the invocation (under a lock), and at invocation $FI_AT starts the injector,
     /// which after $FI_DELAY s kills the client or the connection (only when the client still runs: else the fault is
-    /// not counted as injected). It logs the start and end of every invocation.</summary>
+    /// not counted as injected). It logs the start and end of every invocation. The connection is cut by killing the
+    /// real ssh processes only (by their executable): the wrapper, and the injector itself, are shell processes named
+    /// after the script ("ssh"), and an injector that matched its own name killed itself before the ssh.</summary>
     private const string WrapperScript = """
         #!/bin/sh
         d=$FI_DIR
@@ -59,7 +61,7 @@ public sealed class FaultInjectionLabTests : IDisposable
             if [ "$FI_MODE" = kill ]; then kill -KILL "$client"
             else
               for p in $(pgrep -P "$me") $(pgrep -f -- "$FI_CMDIR"); do
-                [ "$(cat /proc/$p/comm 2>/dev/null)" = ssh ] && kill -KILL "$p"
+                [ "$(readlink /proc/$p/exe 2>/dev/null)" = /usr/bin/ssh ] && kill -KILL "$p"
               done
             fi ) </dev/null >/dev/null 2>&1 &
         fi
@@ -312,10 +314,10 @@ public sealed class FaultInjectionLabTests : IDisposable
         var op = new Operation(
             "Save-XenDomain",
             $"Save-XenDomain -ComputerName {A} {g} -Path /root/{g}.save -Confirm:$false | Out-Null",
-            SetUp: () => CreateGuest(A, g, GuestConfig(g, "pv", 64), booted: true),
-            Snapshot: () => $"{Instances(A, g)}| " + Sh(A, $"if [ -e /root/{g}.save ]; then stat -c 'file=%a' /root/{g}.save; else echo file=none; fi; ls /root | grep -c 'xenps' || true").Replace("\n", " ", StringComparison.Ordinal),
+            SetUp: () => CreateGuest(A, g, GuestConfig(g, "pv", 96), booted: true),
+            Snapshot: () => $"{Instances(A, g)} | " + Sh(A, $"if [ -e /root/{g}.save ]; then stat -c 'file=%a' /root/{g}.save; else echo file=none; fi; ls /root | grep -c 'xenps' || true").Replace("\n", " ", StringComparison.Ordinal),
             OldState: $"{g}:running | file=none 0",
-            NewState: "| file=600 0",
+            NewState: " | file=600 0",
             CleanUp: () => _lab.Ssh(A, $"xl destroy {g} >/dev/null 2>&1; rm -f /root/{g}.save /root/{g}.save.xenps-replaced /etc/xen/{g}.cfg", 120),
             RetryWhenNew: false,
             Delay: 0.3);
@@ -326,16 +328,17 @@ public sealed class FaultInjectionLabTests : IDisposable
     [Fact]
     public void MoveXenDomainNotLive()
     {
-        // A paused guest (tiny: 32 MiB, never started) moved without -Live: old, paused on A only; new, paused on B
-        // only. Two copies, none, or a copy that runs, is "between".
+        // A running PV guest (96 MiB) moved without -Live (xl save -p | xl restore): old, running on A only; new,
+        // running on B only. Two copies, none, or a copy left paused, is "between".
+        const string g = "fmn";
         var op = new Operation(
             "Move-XenDomain",
-            $"Move-XenDomain -ComputerName {A} tiny -Destination {B} -TimeoutSec 600 -Confirm:$false | Out-Null",
-            SetUp: () => _lab.XlCreate(A, "/etc/xen/test/tiny-paused.cfg", "tiny", paused: true),
-            Snapshot: () => $"A={Instances(A, "tiny")}B={Instances(B, "tiny")}",
-            OldState: "A=tiny:paused B=",
-            NewState: "A=B=tiny:paused ",
-            CleanUp: () => { _lab.Ssh(A, "xl destroy tiny >/dev/null 2>&1; rm -f /var/run/xenps/move-*.status"); _lab.Ssh(B, "xl destroy tiny >/dev/null 2>&1"); },
+            $"Move-XenDomain -ComputerName {A} {g} -Destination {B} -TimeoutSec 600 -Confirm:$false | Out-Null",
+            SetUp: () => CreateGuest(A, g, GuestConfig(g, "pv", 96), booted: true),
+            Snapshot: () => $"A={Instances(A, g)} B={Instances(B, g)}",
+            OldState: $"A={g}:running B=",
+            NewState: $"A= B={g}:running",
+            CleanUp: () => { _lab.Ssh(A, $"xl destroy {g} >/dev/null 2>&1; rm -f /etc/xen/{g}.cfg"); _lab.Ssh(B, $"xl destroy {g} >/dev/null 2>&1"); },
             RetryWhenNew: false,
             Delay: 0.3);
         op.CleanUp();
@@ -345,15 +348,15 @@ public sealed class FaultInjectionLabTests : IDisposable
     [Fact]
     public void MoveXenDomainLive()
     {
-        // A running PVH guest (48 MiB) migrated live: old, running on A only; new, running on B only.
+        // A running PVH guest (96 MiB: the guest kernel needs more than 64) migrated live: old, running on A only; new, running on B only.
         const string g = "fml";
         var op = new Operation(
             "Move-XenDomain -Live",
             $"Move-XenDomain -ComputerName {A} {g} -Destination {B} -Live -TimeoutSec 900 -Confirm:$false | Out-Null",
-            SetUp: () => CreateGuest(A, g, GuestConfig(g, "pvh", 48), booted: true),
-            Snapshot: () => $"A={Instances(A, g)}B={Instances(B, g)}",
+            SetUp: () => CreateGuest(A, g, GuestConfig(g, "pvh", 96), booted: true),
+            Snapshot: () => $"A={Instances(A, g)} B={Instances(B, g)}",
             OldState: $"A={g}:running B=",
-            NewState: $"A=B={g}:running ",
+            NewState: $"A= B={g}:running",
             CleanUp: () => { _lab.Ssh(A, $"xl destroy {g} >/dev/null 2>&1; rm -f /etc/xen/{g}.cfg"); _lab.Ssh(B, $"xl destroy {g} >/dev/null 2>&1"); },
             RetryWhenNew: false,
             Delay: 2);
