@@ -22,19 +22,10 @@ namespace XenPS.Core.Tests.Provisioning;
 /// </summary>
 public sealed class CreateGuardScriptTests : IDisposable
 {
-    private readonly string _dir;
-    private readonly string _bin;
-    private readonly string _log;
-    private readonly string _canary;
-    private readonly string _files;
+    private readonly StandIns _t = new("xenps-guard-test-");
 
     public CreateGuardScriptTests()
     {
-        _dir = Directory.CreateTempSubdirectory("xenps-guard-test-").FullName;
-        _bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
-        _log = Path.Combine(_dir, "calls.log");
-        _canary = Path.Combine(_dir, "CANARY");
-        _files = Directory.CreateDirectory(Path.Combine(_dir, "fi les '$x' \"$(touch CANARY)\" ~")).FullName;
         // The pretend host's domains: "id name" lines in the file "domains" (test code, not code under test).
         Tool("xl", "d=\"$XENPS_T_DIR/domains\"\n" +
                    "case \"$1\" in\n" +
@@ -57,37 +48,11 @@ public sealed class CreateGuardScriptTests : IDisposable
                    "exit 0");
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _t.Dispose();
 
-    private void Tool(string name, string then)
-    {
-        var path = Path.Combine(_bin, name);
-        File.WriteAllText(path, "#!/bin/sh\nprintf '%s\\0' \"${0##*/}\" \"$#\" \"$@\" >> \"$XENPS_T_LOG\"\n" + then + "\n");
-        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
-    }
+    private void Tool(string name, string then) => _t.Tool(name, then);
 
-    private List<(string Tool, string[] Args)> Calls()
-    {
-        var calls = new List<(string, string[])>();
-        if (!File.Exists(_log)) return calls;
-        var tokens = Encoding.UTF8.GetString(File.ReadAllBytes(_log)).Split('\0');
-        for (var i = 0; i + 1 < tokens.Length;)
-        {
-            var n = int.Parse(tokens[i + 1], CultureInfo.InvariantCulture);
-            calls.Add((tokens[i], tokens.Skip(i + 2).Take(n).ToArray()));
-            i += 2 + n;
-        }
-        return calls;
-    }
+    private List<(string Tool, string[] Args)> Calls() => _t.Calls();
 
     /// <summary>What existed before the create, what the create (or someone else) made after the guard was armed, and
     /// how the client ended.</summary>
@@ -122,29 +87,24 @@ public sealed class CreateGuardScriptTests : IDisposable
                         volBefore, volCreated && !volBefore, fileBefore, fileCreated && !fileBefore, commit, vol, leaf);
                 });
 
-    private LocalXenHost Host(string shell) => new(new RealShellRunner(shell, _bin, new Dictionary<string, string>
-    {
-        ["CANARY"] = _canary,
-        ["XENPS_T_LOG"] = _log,
-        ["XENPS_T_DIR"] = _dir,
-    }));
+    private LocalXenHost Host(string shell) => new(new RealShellRunner(shell, _t.Bin, _t.Environment));
 
     private async Task RunCase(string shell, GuardCase c, int caseNo, int inflight = 0)
     {
-        File.Delete(_log);
-        var dir = Directory.CreateDirectory(Path.Combine(_files, "c" + caseNo.ToString(CultureInfo.InvariantCulture))).FullName;
+        File.Delete(_t.Log);
+        var dir = Directory.CreateDirectory(Path.Combine(_t.Files, "c" + caseNo.ToString(CultureInfo.InvariantCulture))).FullName;
         var cfg = Path.Combine(dir, c.Leaf + ".cfg");
         var disk = Path.Combine(dir, c.Leaf + ".img");
         var written = "name = \"" + c.Name + "\"\nmemory = 128\n";
-        var domains = Path.Combine(_dir, "domains");
+        var domains = Path.Combine(_t.Dir, "domains");
         var before = new List<string> { "0 Domain-0", "3 " + c.Lookalike };
         if (c.NameListedBefore) before.Add("5 " + c.Name);
         File.WriteAllText(domains, string.Join("\n", before) + "\n");
-        File.WriteAllText(Path.Combine(_dir, "volname"), c.Volume);
-        File.WriteAllText(Path.Combine(_dir, "cfgpath"), cfg);
-        File.WriteAllText(Path.Combine(_dir, "inflight"), inflight.ToString(CultureInfo.InvariantCulture));
-        File.Delete(Path.Combine(_dir, "vol"));
-        if (c.VolumeBefore) File.WriteAllText(Path.Combine(_dir, "vol"), "");
+        File.WriteAllText(Path.Combine(_t.Dir, "volname"), c.Volume);
+        File.WriteAllText(Path.Combine(_t.Dir, "cfgpath"), cfg);
+        File.WriteAllText(Path.Combine(_t.Dir, "inflight"), inflight.ToString(CultureInfo.InvariantCulture));
+        File.Delete(Path.Combine(_t.Dir, "vol"));
+        if (c.VolumeBefore) File.WriteAllText(Path.Combine(_t.Dir, "vol"), "");
         if (c.ConfigState == 0) File.WriteAllText(cfg, written);
         if (c.FileBefore) File.WriteAllText(disk, "old disk");
 
@@ -160,7 +120,7 @@ public sealed class CreateGuardScriptTests : IDisposable
         if (c.LookalikeCreated) File.AppendAllText(domains, "11 " + c.Lookalike + "x\n");
         if (c.ConfigState == 1) File.WriteAllText(cfg, written);
         if (c.ConfigState == 2) File.WriteAllText(cfg, written + "# edited by someone else\n");
-        if (c.VolumeCreated) File.WriteAllText(Path.Combine(_dir, "vol"), "");
+        if (c.VolumeCreated) File.WriteAllText(Path.Combine(_t.Dir, "vol"), "");
         if (c.FileCreated) File.WriteAllText(disk, "new disk");
         var domainsBefore = File.ReadAllLines(domains);
 
@@ -191,12 +151,12 @@ public sealed class CreateGuardScriptTests : IDisposable
         var volumeUndone = !c.Commit && c.VolumeCreated;
         Assert.Equal(volumeUndone ? 1 : 0, zfsDestroys.Count);
         if (volumeUndone) Assert.Equal(new[] { "destroy", "--", c.Volume }, zfsDestroys[0]);
-        Assert.Equal(c.VolumeBefore || (c.VolumeCreated && c.Commit), File.Exists(Path.Combine(_dir, "vol")));
+        Assert.Equal(c.VolumeBefore || (c.VolumeCreated && c.Commit), File.Exists(Path.Combine(_t.Dir, "vol")));
 
         if (c.FileBefore) Assert.Equal("old disk", File.ReadAllText(disk));
         else Assert.Equal(c.FileCreated && c.Commit, File.Exists(disk));
 
-        Assert.False(File.Exists(_canary), "the canary exists: " + c);
+        Assert.False(File.Exists(_t.Canary), "the canary exists: " + c);
         Assert.DoesNotContain(calls, x => x.Tool is not ("xl" or "zfs" or "ps"));
     }
 
@@ -230,17 +190,17 @@ public sealed class CreateGuardScriptTests : IDisposable
     [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
     public async Task ACommitAfterTheGuardTookTheDecisionFailsWithXenGuardRolledBack(string shell)
     {
-        File.WriteAllText(Path.Combine(_dir, "domains"), "0 Domain-0\n");
-        File.WriteAllText(Path.Combine(_dir, "volname"), "tank/v");
-        File.WriteAllText(Path.Combine(_dir, "cfgpath"), "/nonexistent.cfg");
+        File.WriteAllText(Path.Combine(_t.Dir, "domains"), "0 Domain-0\n");
+        File.WriteAllText(Path.Combine(_t.Dir, "volname"), "tank/v");
+        File.WriteAllText(Path.Combine(_t.Dir, "cfgpath"), "/nonexistent.cfg");
         var host = Host(shell);
         var guard = await CreateGuard.StartAsync(host, NullXenOutput.Instance, "web01", new[] { 0 }, null, null,
-            Path.Combine(_files, "web01.cfg"), new string('0', 64), CancellationToken.None);
+            Path.Combine(_t.Files, "web01.cfg"), new string('0', 64), CancellationToken.None);
         // The lifeline ends (the connection went away) and the guard decides before the commit arrives.
         Directory.CreateDirectory(Path.Combine(guard.Directory, "decided"));
         var ex = await Assert.ThrowsAsync<XenException>(() => guard.CommitAsync(CancellationToken.None));
         Assert.Equal("XenGuardRolledBack", ex.ErrorId);
         for (var i = 0; i < 600 && Directory.Exists(guard.Directory); i++) await Task.Delay(50);
-        Assert.False(File.Exists(_canary));
+        Assert.False(File.Exists(_t.Canary));
     }
 }

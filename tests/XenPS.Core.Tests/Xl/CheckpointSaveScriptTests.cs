@@ -18,65 +18,27 @@ namespace XenPS.Core.Tests.Xl;
 /// </summary>
 public sealed class CheckpointSaveScriptTests : IDisposable
 {
-    private readonly string _dir;
-    private readonly string _bin;
-    private readonly string _log;
-    private readonly string _canary;
-    private readonly string _files;
+    private readonly StandIns _t = new("xenps-save-test-");
 
     public CheckpointSaveScriptTests()
     {
-        _dir = Directory.CreateTempSubdirectory("xenps-save-test-").FullName;
-        _bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
-        _log = Path.Combine(_dir, "calls.log");
-        _canary = Path.Combine(_dir, "CANARY");
-        _files = Directory.CreateDirectory(Path.Combine(_dir, "fi les '$x' \"$(touch CANARY)\" ~")).FullName;
         // xl save as the test says (file "mode"): ok writes the whole stream; fail writes part of it and fails; hang
         // writes part, then waits (in a child process, as xl waits for its save helper) until that child is stopped,
         // then fails and resumes the guest, as xl does when its helper dies.
-        var path = Path.Combine(_bin, "xl");
-        File.WriteAllText(path, "#!/bin/sh\nprintf '%s\\0' \"${0##*/}\" \"$#\" \"$@\" >> \"$XENPS_T_LOG\"\n" +
-            "[ \"$1\" = save ] || exit 0\nshift; [ \"$1\" = -c ] && shift\nf=$2\n" +
+        _t.Tool("xl", "[ \"$1\" = save ] || exit 0\nshift; [ \"$1\" = -c ] && shift\nf=$2\n" +
             "printf 'Saving to %s new xl format\\n' \"$f\" >&2\nprintf 'partial-' >> \"$f\"\n" +
             "case \"$(cat \"$XENPS_T_DIR/mode\")\" in\n" +
             "  ok) printf 'complete' >> \"$f\"; exit 0 ;;\n" +
             "  fail) echo 'libxl: error: domain 7: saving failed' >&2; exit 1 ;;\n" +
             "  hang) : > \"$XENPS_T_DIR/started\"; sleep 120; echo 'Failed to save domain, resuming domain' >&2; : > \"$XENPS_T_DIR/ended\"; exit 1 ;;\n" +
-            "esac\n");
-        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
+            "esac");
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _t.Dispose();
 
-    private LocalXenHost Host(string shell) => new(new RealShellRunner(shell, _bin, new Dictionary<string, string>
-    {
-        ["CANARY"] = _canary,
-        ["XENPS_T_LOG"] = _log,
-        ["XENPS_T_DIR"] = _dir,
-    }));
+    private LocalXenHost Host(string shell) => new(new RealShellRunner(shell, _t.Bin, _t.Environment));
 
-    private List<string[]> XlCalls()
-    {
-        var calls = new List<string[]>();
-        if (!File.Exists(_log)) return calls;
-        var tokens = Encoding.UTF8.GetString(File.ReadAllBytes(_log)).Split('\0');
-        for (var i = 0; i + 1 < tokens.Length;)
-        {
-            var n = int.Parse(tokens[i + 1], CultureInfo.InvariantCulture);
-            calls.Add(tokens.Skip(i + 2).Take(n).ToArray());
-            i += 2 + n;
-        }
-        return calls;
-    }
+    private List<string[]> XlCalls() => _t.Calls().Select(c => c.Args).ToList();
 
     /// <summary>0: no file there; 1: an old checkpoint, replaced (-Force); 2: an old checkpoint, not replaced; 3: a
     /// symbolic link there (to a file that must stay untouched).</summary>
@@ -100,8 +62,8 @@ public sealed class CheckpointSaveScriptTests : IDisposable
         var no = 0;
         foreach (var c in cases)
         {
-            File.Delete(_log);
-            var dir = Directory.CreateDirectory(Path.Combine(_files, "c" + (no++).ToString(CultureInfo.InvariantCulture))).FullName;
+            File.Delete(_t.Log);
+            var dir = Directory.CreateDirectory(Path.Combine(_t.Files, "c" + (no++).ToString(CultureInfo.InvariantCulture))).FullName;
             var path = Path.Combine(dir, c.Leaf);
             var target = Path.Combine(dir, "link-target");
             if (c.Existing is 1 or 2) File.WriteAllText(path, "old checkpoint");
@@ -110,7 +72,7 @@ public sealed class CheckpointSaveScriptTests : IDisposable
                 File.WriteAllText(target, "not a checkpoint");
                 File.CreateSymbolicLink(path, target);
             }
-            File.WriteAllText(Path.Combine(_dir, "mode"), c.Succeeds ? "ok" : "fail");
+            File.WriteAllText(Path.Combine(_t.Dir, "mode"), c.Succeeds ? "ok" : "fail");
             var domain = new XenDomain { Name = "g", Id = 7 };
             Exception? failure = null;
             try
@@ -163,7 +125,7 @@ public sealed class CheckpointSaveScriptTests : IDisposable
                     break;
             }
             if (c.Existing == 3) Assert.Equal(new[] { c.Leaf, "link-target" }.OrderBy(n => n, StringComparer.Ordinal), left);
-            Assert.False(File.Exists(_canary), "the canary exists: " + what);
+            Assert.False(File.Exists(_t.Canary), "the canary exists: " + what);
         }
     }
 
@@ -174,25 +136,25 @@ public sealed class CheckpointSaveScriptTests : IDisposable
     [InlineData("busybox", true)]
     public async Task ASaveWhoseLifelineEndsIsStoppedAndLeavesTheHostAsItWas(string shell, bool replacing)
     {
-        var path = Path.Combine(_files, "web01.save");
+        var path = Path.Combine(_t.Files, "web01.save");
         if (replacing) File.WriteAllText(path, "old checkpoint");
-        File.WriteAllText(Path.Combine(_dir, "mode"), "hang");
+        File.WriteAllText(Path.Combine(_t.Dir, "mode"), "hang");
         using var cts = new CancellationTokenSource();
         var save = CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, new XenDomain { Name = "g", Id = 7 }, path, replacing, false,
             TimeSpan.FromSeconds(120), cts.Token);
-        for (var i = 0; i < 400 && !File.Exists(Path.Combine(_dir, "started")); i++) await Task.Delay(50);
-        Assert.True(File.Exists(Path.Combine(_dir, "started")), "xl save never started");
+        for (var i = 0; i < 400 && !File.Exists(Path.Combine(_t.Dir, "started")); i++) await Task.Delay(50);
+        Assert.True(File.Exists(Path.Combine(_t.Dir, "started")), "xl save never started");
         Assert.Equal("partial-", File.ReadAllText(path));
         // The client goes away (its lifeline ends): the script stops xl save through its child and cleans up by itself.
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => save);
-        for (var i = 0; i < 600 && !(File.Exists(Path.Combine(_dir, "ended")) && (replacing ? File.ReadAllText(path) == "old checkpoint" : !File.Exists(path))); i++)
+        for (var i = 0; i < 600 && !(File.Exists(Path.Combine(_t.Dir, "ended")) && (replacing ? File.ReadAllText(path) == "old checkpoint" : !File.Exists(path))); i++)
             await Task.Delay(50);
-        Assert.True(File.Exists(Path.Combine(_dir, "ended")), "xl save was not stopped");
+        Assert.True(File.Exists(Path.Combine(_t.Dir, "ended")), "xl save was not stopped");
         if (replacing) Assert.Equal("old checkpoint", File.ReadAllText(path));
         else Assert.False(File.Exists(path), "the partial checkpoint was left");
-        for (var i = 0; i < 100 && Directory.GetFileSystemEntries(_files).Length != (replacing ? 1 : 0); i++) await Task.Delay(50);
-        Assert.Equal(replacing ? new[] { path } : Array.Empty<string>(), Directory.GetFileSystemEntries(_files));
-        Assert.False(File.Exists(_canary));
+        for (var i = 0; i < 100 && Directory.GetFileSystemEntries(_t.Files).Length != (replacing ? 1 : 0); i++) await Task.Delay(50);
+        Assert.Equal(replacing ? new[] { path } : Array.Empty<string>(), Directory.GetFileSystemEntries(_t.Files));
+        Assert.False(File.Exists(_t.Canary));
     }
 }

@@ -18,53 +18,27 @@ namespace XenPS.Core.Tests.Xl;
 /// </summary>
 public sealed class MoveScriptTests : IDisposable
 {
-    private readonly string _dir;
-    private readonly string _bin;
-    private readonly string _log;
-    private readonly string _canary;
+    private readonly StandIns _t = new("xenps-movescript-");
 
     public MoveScriptTests()
     {
-        _dir = Directory.CreateTempSubdirectory("xenps-movescript-").FullName;
-        _bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
-        _log = Path.Combine(_dir, "calls.log");
-        _canary = Path.Combine(_dir, "CANARY");
         // xl on the source: save writes a stream; list shows the domain (its id from the file "id") paused, as xl save -p leaves it.
-        Tool("xl", "case \"$1\" in\n" +
+        _t.Tool("xl", "case \"$1\" in\n" +
                    "  save) printf 'stream of %s' \"$3\" ;;\n" +
                    "  list) printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; printf '%s %s 128 1 --p--- 2.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\" \"$(cat \"$XENPS_T_DIR/id\")\" ;;\n" +
                    "esac\nexit 0");
         // ssh to the destination: the restore reads the stream (and fails for a host holding a 1); xl list there shows
         // the domain running once a restore succeeded.
-        Tool("ssh", "for a in \"$@\"; do last2=\"$last1\"; last1=\"$a\"; done\n" +
+        _t.Tool("ssh", "for a in \"$@\"; do last2=\"$last1\"; last1=\"$a\"; done\n" +
                     "case \"$last2 $last1\" in\n" +
                     "  '/dev/stdin'*|'-p /dev/stdin'|'restore /dev/stdin') cat > /dev/null; for a in \"$@\"; do case \"$a\" in *1*) exit 1 ;; esac; done; : > \"$XENPS_T_DIR/restored\"; exit 0 ;;\n" +
                     "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; [ -f \"$XENPS_T_DIR/restored\" ] && printf '%s 7 128 1 -b---- 0.5\\n' \"$(cat \"$XENPS_T_DIR/name\")\"; exit 0 ;;\n" +
                     "esac\nexit 0");
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _t.Dispose();
 
-    private void Tool(string name, string then)
-    {
-        var path = Path.Combine(_bin, name);
-        File.WriteAllText(path, "#!/bin/sh\nprintf '%s\\0' \"${0##*/}\" \"$#\" \"$@\" >> \"$XENPS_T_LOG\"\n" + then + "\n");
-        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
-    }
-
-    private List<(string Tool, string[] Args)> Calls()
-    {
-        var calls = new List<(string, string[])>();
-        if (!File.Exists(_log)) return calls;
-        var tokens = Encoding.UTF8.GetString(File.ReadAllBytes(_log)).Split('\0');
-        for (var i = 0; i + 1 < tokens.Length;)
-        {
-            var n = int.Parse(tokens[i + 1], CultureInfo.InvariantCulture);
-            calls.Add((tokens[i], tokens.Skip(i + 2).Take(n).ToArray()));
-            i += 2 + n;
-        }
-        return calls;
-    }
+    private List<(string Tool, string[] Args)> Calls() => _t.Calls();
 
     /// <summary>Domain names as xl list can show them (no leading or trailing blank, which its columns would eat).</summary>
     private static readonly Gen<XenMigrationPlan> Plans = GeneratedScriptTests.Plans.Where(p =>
@@ -81,19 +55,19 @@ public sealed class MoveScriptTests : IDisposable
         foreach (var plan in plans)
         {
             cases++;
-            File.Delete(_log);
-            File.Delete(Path.Combine(_dir, "restored"));
-            File.WriteAllText(Path.Combine(_dir, "name"), plan.Request.Domain.Name);
+            File.Delete(_t.Log);
+            File.Delete(Path.Combine(_t.Dir, "restored"));
+            File.WriteAllText(Path.Combine(_t.Dir, "name"), plan.Request.Domain.Name);
             var id = plan.Request.Domain.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            File.WriteAllText(Path.Combine(_dir, "id"), id);
-            plan.Request.StatusDirectory = Path.Combine(_dir, "status");
+            File.WriteAllText(Path.Combine(_t.Dir, "id"), id);
+            plan.Request.StatusDirectory = Path.Combine(_t.Dir, "status");
             plan.Request.SettleTime = TimeSpan.Zero;
             var script = SshXenHost.PathPrelude.Append(XenMigrator.BuildMoveScript(plan, "op1"));
             var spec = new CommandSpec(argv[0], argv.Skip(1).Append("-s")) { StandardInput = script.Text, KeepStandardInputOpen = true, Timeout = TimeSpan.FromSeconds(60) };
-            spec.Environment["PATH"] = _bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
-            spec.Environment["CANARY"] = _canary;
-            spec.Environment["XENPS_T_LOG"] = _log;
-            spec.Environment["XENPS_T_DIR"] = _dir;
+            spec.Environment["PATH"] = _t.Bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
+            spec.Environment["CANARY"] = _t.Canary;
+            spec.Environment["XENPS_T_LOG"] = _t.Log;
+            spec.Environment["XENPS_T_DIR"] = _t.Dir;
             var run = await CliWrapCommandRunner.Instance.RunAsync(spec, CancellationToken.None);
 
             var ssh = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToArray();
@@ -108,7 +82,7 @@ public sealed class MoveScriptTests : IDisposable
             Assert.Equal("ssh " + string.Join("\u2423", ssh.Skip(1).Concat(new[] { "xl", "list" })), calls[2].Tool + " " + string.Join("\u2423", calls[2].Args));
             Assert.Equal(("xl", "list"), (calls[3].Tool, string.Join(" ", calls[3].Args)));
             var acts = calls.Skip(4).Select(c => c.Tool + " " + string.Join(" ", c.Args)).ToList();
-            var status = File.ReadAllText(Path.Combine(_dir, "status", "move-" + id + ".status"));
+            var status = File.ReadAllText(Path.Combine(_t.Dir, "status", "move-" + id + ".status"));
             if (restored)
             {
                 Assert.True(new[] { "xl destroy " + id }.SequenceEqual(acts), what + string.Join("\n", acts));
@@ -125,8 +99,8 @@ public sealed class MoveScriptTests : IDisposable
                 Assert.True(acts.Count == 0, what + string.Join("\n", acts));
                 Assert.Contains("\nend kept-source-paused ", status, StringComparison.Ordinal);
             }
-            Assert.False(File.Exists(_canary), "the canary exists: " + what);
-            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "status", "move-" + id + ".status")));
+            Assert.False(File.Exists(_t.Canary), "the canary exists: " + what);
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_t.Dir, "status", "move-" + id + ".status")));
         }
         Assert.Equal(6 * ScriptProperty.Batches, cases);
     }
