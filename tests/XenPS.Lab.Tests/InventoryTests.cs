@@ -108,8 +108,12 @@ public sealed class InventoryTests : LabTest
         Assert.Equal("Blocked", Text(Prop(blocked!, "State")));
 
         Lab.SshOk(H, "xl pause keep");
+        // Paused, and, when its vCPU was blocked at the moment of the pause, also blocked (xl shows -bp---: seen in CI):
+        // State decodes exactly what xl shows.
         var paused = Single("keep");
-        Assert.Equal(("--p---", "Paused"), ((string)Prop(paused, "StateText")!, Text(Prop(paused, "State"))));
+        var pausedText = (string)Prop(paused, "StateText")!;
+        Assert.Contains(pausedText, new[] { "--p---", "-bp---" });
+        Assert.Equal(pausedText == "--p---" ? "Paused" : "Blocked, Paused", Text(Prop(paused, "State")));
         Lab.SshOk(H, "xl unpause keep");
 
         Lab.SshOk(H, "xl shutdown keep");

@@ -338,7 +338,16 @@ public sealed class XenMigrator
             try
             {
                 var args = new[] { "migrate", "-s", plan.SshCommandText, XlClient.IdArgument(domain.Id), plan.Address.Host };
-                await _source.RunAsync(args, ct, plan.Request.Timeout, check: true, OnLine, supervised: true).ConfigureAwait(false);
+                var options = new HostRunOptions
+                {
+                    Timeout = plan.Request.Timeout,
+                    HoldInputOpen = true, // the lifeline of the script's own supervisor (it is not wrapped again)
+                    OnCommandLine = _ => Output.WriteVerbose("Running: " + _source.Host.Describe("xl", args) + " (supervised on the host)"),
+                    OnStandardErrorLine = OnLine,
+                };
+                var result = await _source.Host.RunScriptAsync(BuildLiveScript(plan, domain), options, ct).ConfigureAwait(false);
+                Output.WriteDebug(XlClient.DescribeResult(_source.Host.Describe("xl", args), result));
+                if (result.ExitCode != 0) throw XlErrorClassifier.Classify(result, _source.Host.Describe("xl", args), _source.Host.ComputerName);
             }
             catch (XenException ex) when (!ct.IsCancellationRequested)
             {
@@ -441,6 +450,43 @@ public sealed class XenMigrator
                 $"'{name}' may be paused on '{src}'. Check both hosts (Get-XenDomain -ComputerName {src}, {_destination.Host.ComputerName}) before resuming anything: never run both copies.");
         }
         return await ForgetIfDoneAsync(plan, status, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The live migration as one script on the source with its own supervisor (<see cref="RemoteSupervisor"/>; its
+    /// standard input is its lifeline): xl migrate by id, and, when it did not succeed (failed, or stopped because the
+    /// client went away), the clean-up xl leaves to the admin when the sender is gone: the destination keeps its
+    /// paused NAME--incoming copy when it lost the sender before the final handshake. When the source lists the
+    /// domain again under its own name and id, running (xl resumed it), each NAME--incoming on the destination that is
+    /// paused is destroyed there by id, after its name is read again (xl domname): the host pair ends in the old state.
+    /// A source copy that is not running is never acted on here (the client, or the admin, decides).
+    /// </summary>
+    internal static ShellScript BuildLiveScript(XenMigrationPlan plan, XenDomain domain)
+    {
+        var id = XlClient.IdArgument(domain.Id);
+        var work = SshXenHost.BuildExecScript("xl", new[] { "migrate", "-s", plan.SshCommandText, id, plan.Address.Host });
+        var dest = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToList();
+        var after = new ShellScript()
+            .Line($"trap '' PIPE HUP")
+            .Line($"if [ \"$xenps_r\" != 0 ]; then")
+            .Line($"  xenps_st=$(xl list 2>/dev/null | I={id} N={domain.Name} awk 'NR > 1 && $2 == ENVIRON[\"I\"] && $1 == ENVIRON[\"N\"] {{ print $5 }}')")
+            .Line($"  case \"$xenps_st\" in ??p*|*s*|*c*|*d*|'') ;; *)")
+            .Line($"    xenps_i=0")
+            .Line($"    while [ \"$xenps_i\" -lt 15 ]; do")
+            .Line($"      xenps_ids=$({ShellScript.Words(dest.Concat(new[] { "xl", "list" }))} </dev/null 2>/dev/null | N={domain.Name + "--incoming"} awk 'NR > 1 && $1 == ENVIRON[\"N\"] && $2 ~ /^[0-9]+$/ && substr($5, 3, 1) == \"p\" {{ print $2 }}')")
+            .Line($"      [ -z \"$xenps_ids\" ] && break")
+            // xl migrate-receive may still be ending by itself: give it a few seconds before acting.
+            .Line($"      if [ \"$xenps_i\" -ge 5 ]; then")
+            .Line($"        for xenps_b in $xenps_ids; do")
+            .Line($"          [ \"$({ShellScript.Words(dest.Concat(new[] { "xl", "domname" }))} \"$xenps_b\" </dev/null 2>/dev/null)\" = {domain.Name + "--incoming"} ] && {ShellScript.Words(dest.Concat(new[] { "xl", "destroy" }))} \"$xenps_b\" </dev/null >/dev/null 2>&1")
+            .Line($"        done")
+            .Line($"      fi")
+            .Line($"      sleep 1; xenps_i=$((xenps_i + 1))")
+            .Line($"    done ;;")
+            .Line($"  esac")
+            .Line($"fi")
+            .Line($"exit \"$xenps_r\"");
+        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(plan.Request.Timeout), RemoteStopMode.ChildrenFirst, null, after));
     }
 
     /// <summary>From the source, the ssh command xl will use, running xl info host on the destination (exit code 254

@@ -1,0 +1,77 @@
+using XenPS.Core.Execution;
+using XenPS.Core.Hosts;
+using XenPS.Core.Tests.Execution;
+using XenPS.Core.Xl;
+using Xunit;
+
+namespace XenPS.Core.Tests.Xl;
+
+/// <summary>
+/// The live migration's script on the source (<see cref="XenMigrator.BuildLiveScript"/>) under dash and BusyBox ash,
+/// with stand-ins for xl (the source) and ssh (the destination) and a hostile domain name: when xl migrate fails and
+/// the source runs the domain again under its id and name, the destination's paused NAME--incoming (which xl leaves
+/// when it loses the sender before the final handshake) is destroyed there by id after its name is read again; when
+/// the source's copy is not running, or the migration succeeded, nothing is touched; the exit code is xl migrate's.
+/// </summary>
+public sealed class LiveMoveScriptTests : IDisposable
+{
+    // Hostile, without blanks (xl list's columns could not show a name with blanks as one word; such a domain is
+    // never acted on by this clean-up).
+    private const string Name = "web';touch${IFS}\"$CANARY\";'$(touch${IFS}\"$CANARY\")01";
+    private readonly StandIns _t = new("xenps-livemove-");
+
+    public LiveMoveScriptTests()
+    {
+        // The source: xl migrate exits with the code in the file "rc"; xl list shows the domain with the state in "state".
+        _t.Tool("xl", "case \"$1\" in\n" +
+                      "  migrate) exit \"$(cat \"$XENPS_T_DIR/rc\")\" ;;\n" +
+                      "  list) printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; printf '%s 7 96 1 %s 2.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\" \"$(cat \"$XENPS_T_DIR/state\")\" ;;\n" +
+                      "esac\nexit 0");
+        // The destination, through ssh: a paused NAME--incoming (id 11) until it is destroyed.
+        _t.Tool("ssh", "for a in \"$@\"; do p2=\"$p1\"; p1=\"$a\"; done\n" +
+                       "case \"$p2 $p1\" in\n" +
+                       "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; [ -f \"$XENPS_T_DIR/destroyed\" ] || printf '%s--incoming 11 96 1 --p--- 0.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\" ;;\n" +
+                       "  'domname 11') printf '%s--incoming\\n' \"$(cat \"$XENPS_T_DIR/name\")\" ;;\n" +
+                       "  'destroy 11') : > \"$XENPS_T_DIR/destroyed\" ;;\n" +
+                       "esac\nexit 0");
+    }
+
+    public void Dispose() => _t.Dispose();
+
+    [Theory]
+    [InlineData("sh", 1, "-b----", true)]
+    [InlineData("sh", 1, "--p---", false)]
+    [InlineData("sh", 0, "-b----", false)]
+    [InlineData("busybox", 1, "r-----", true)]
+    [InlineData("busybox", 1, "---s--", false)]
+    public async Task AFailedMigrationWhoseSourceRunsAgainDestroysOnlyThePausedIncomingCopy(string shell, int migrateExit, string sourceState, bool destroys)
+    {
+        File.WriteAllText(Path.Combine(_t.Dir, "name"), Name);
+        File.WriteAllText(Path.Combine(_t.Dir, "state"), sourceState);
+        File.WriteAllText(Path.Combine(_t.Dir, "rc"), migrateExit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var domain = new XenDomain { Name = Name, Id = 7, State = XenDomainState.Running };
+        var address = new SshTarget("xenlab2", "root", null);
+        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true }, address, XenMigrator.BuildSshCommand(address));
+        var script = XenMigrator.BuildLiveScript(plan, domain);
+        var argv = RealShellRunner.Argv(shell);
+        var spec = new CommandSpec(argv[0], argv.Skip(1).Append("-s")) { StandardInput = script.Text, KeepStandardInputOpen = true, Timeout = TimeSpan.FromSeconds(60) };
+        spec.Environment["PATH"] = _t.Bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
+        foreach (var kv in _t.Environment) spec.Environment[kv.Key] = kv.Value;
+        var run = await CliWrapCommandRunner.Instance.RunAsync(spec, CancellationToken.None);
+
+        Assert.Equal(migrateExit, run.ExitCode);
+        var calls = _t.Calls();
+        Assert.Equal(new[] { "migrate", "-s", plan.SshCommandText, "7", "xenlab2" }, calls[0].Args);
+        var destroyCalls = calls.Where(c => c.Tool == "ssh" && c.Args.Length >= 3 && c.Args[^2] == "destroy").ToList();
+        Assert.Equal(destroys, File.Exists(Path.Combine(_t.Dir, "destroyed")));
+        Assert.Equal(destroys ? 1 : 0, destroyCalls.Count);
+        if (destroys)
+        {
+            Assert.Equal("11", destroyCalls[0].Args[^1]);
+            var check = calls.FindIndex(c => c.Tool == "ssh" && c.Args[^2] == "domname");
+            Assert.True(check >= 0 && check < calls.IndexOf(destroyCalls[0]), "the name was not read again before the destroy");
+        }
+        if (migrateExit == 0) Assert.Single(calls);
+        Assert.False(File.Exists(_t.Canary), "the canary exists");
+    }
+}
