@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using XenPS.Core.Execution;
 
 namespace XenPS.Core.Tests.Execution;
 
@@ -59,6 +60,17 @@ internal sealed class StandIns : IDisposable
             i += 2 + n;
         }
         return calls;
+    }
+
+    /// <summary>Runs a script under the shell under test (<see cref="RealShellRunner.Argv"/>, "sh -s") with the
+    /// stand-ins first on PATH and its standard input held open until it exits (its lifeline, as XenPS holds it).</summary>
+    public Task<CommandResult> RunHeldScriptAsync(string shell, string script)
+    {
+        var argv = RealShellRunner.Argv(shell);
+        var spec = new CommandSpec(argv[0], argv.Skip(1).Append("-s")) { StandardInput = script, KeepStandardInputOpen = true, Timeout = TimeSpan.FromSeconds(60) };
+        spec.Environment["PATH"] = Bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
+        foreach (var kv in Environment) spec.Environment[kv.Key] = kv.Value;
+        return CliWrapCommandRunner.Instance.RunAsync(spec, CancellationToken.None);
     }
 
     public void Dispose()

@@ -53,11 +53,7 @@ public sealed class LiveMoveScriptTests : IDisposable
         var address = new SshTarget("xenlab2", "root", null);
         var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true }, address, XenMigrator.BuildSshCommand(address));
         var script = XenMigrator.BuildLiveScript(plan, domain);
-        var argv = RealShellRunner.Argv(shell);
-        var spec = new CommandSpec(argv[0], argv.Skip(1).Append("-s")) { StandardInput = script.Text, KeepStandardInputOpen = true, Timeout = TimeSpan.FromSeconds(60) };
-        spec.Environment["PATH"] = _t.Bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
-        foreach (var kv in _t.Environment) spec.Environment[kv.Key] = kv.Value;
-        var run = await CliWrapCommandRunner.Instance.RunAsync(spec, CancellationToken.None);
+        var run = await _t.RunHeldScriptAsync(shell, script.Text);
 
         Assert.Equal(migrateExit, run.ExitCode);
         var calls = _t.Calls();

@@ -48,7 +48,6 @@ public sealed class MoveScriptTests : IDisposable
     [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
     public async Task TheMoveAsksTheDestinationBeforeItDestroysOrResumesTheSourceByItsId(string shell)
     {
-        var argv = shell == "sh" ? new[] { "/bin/sh" } : new[] { ShellSandbox.RealTool("busybox", "BusyBox is not installed: apt-get install busybox."), "ash" };
         var plans = new List<XenMigrationPlan>();
         Plans.Array[6, 6].Sample(batch => plans.AddRange(batch), iter: ScriptProperty.Batches, threads: 1);
         var cases = 0;
@@ -63,12 +62,7 @@ public sealed class MoveScriptTests : IDisposable
             plan.Request.StatusDirectory = Path.Combine(_t.Dir, "status");
             plan.Request.SettleTime = TimeSpan.Zero;
             var script = SshXenHost.PathPrelude.Append(XenMigrator.BuildMoveScript(plan, "op1"));
-            var spec = new CommandSpec(argv[0], argv.Skip(1).Append("-s")) { StandardInput = script.Text, KeepStandardInputOpen = true, Timeout = TimeSpan.FromSeconds(60) };
-            spec.Environment["PATH"] = _t.Bin + ":/usr/bin:/bin:/usr/sbin:/sbin";
-            spec.Environment["CANARY"] = _t.Canary;
-            spec.Environment["XENPS_T_LOG"] = _t.Log;
-            spec.Environment["XENPS_T_DIR"] = _t.Dir;
-            var run = await CliWrapCommandRunner.Instance.RunAsync(spec, CancellationToken.None);
+            var run = await _t.RunHeldScriptAsync(shell, script.Text);
 
             var ssh = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToArray();
             var restore = ssh.Skip(1).Concat(plan.WasRunning ? new[] { "xl", "restore", "/dev/stdin" } : new[] { "xl", "restore", "-p", "/dev/stdin" }).ToArray();
