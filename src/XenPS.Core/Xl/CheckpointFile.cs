@@ -97,7 +97,9 @@ public static class CheckpointFile
         var before = new ShellScript()
             .Line($"umask 077; xenps_p={path}; xenps_b={path + ".xenps-replaced"}; xenps_mine=0; xenps_moved=0")
             .Line($"if [ -L \"$xenps_p\" ] || {{ [ -e \"$xenps_p\" ] && [ ! -f \"$xenps_p\" ]; }}; then echo 'xenps-save: the path is a symbolic link, a directory or a device' >&2; exit {SaveNotRegularExit}; fi");
-        if (replace) before.Line($"if [ -e \"$xenps_p\" ]; then mv -f -- \"$xenps_p\" \"$xenps_b\" || exit {SaveCreateFailedExit}; xenps_moved=1; fi");
+        // The replaced file is moved aside under a name that must be free: never over another file (a leftover of an
+        // interrupted save may be the only good copy), never into a directory a link there points to.
+        if (replace) before.Line($"if [ -e \"$xenps_p\" ]; then {{ [ -e \"$xenps_b\" ] || [ -L \"$xenps_b\" ]; }} && {{ echo 'xenps-save: the name for the replaced file is taken:' \"$xenps_b\" >&2; exit {SaveCreateFailedExit}; }}; mv -f -- \"$xenps_p\" \"$xenps_b\" || exit {SaveCreateFailedExit}; xenps_moved=1; fi");
         else before.Line($"if [ -e \"$xenps_p\" ]; then echo 'xenps-save: the file exists' >&2; exit {SaveExistsExit}; fi");
         // noclobber: the file is created by this shell (O_EXCL), never one that appeared since the test above.
         before.Line($"if ( set -C; : > \"$xenps_p\" ); then xenps_mine=1; else [ \"$xenps_moved\" = 1 ] && mv -f -- \"$xenps_b\" \"$xenps_p\"; exit {SaveCreateFailedExit}; fi");
@@ -107,6 +109,13 @@ public static class CheckpointFile
             .Line($"  [ \"$xenps_moved\" = 1 ] && rm -f -- \"$xenps_b\"")
             .Line($"  sync >/dev/null 2>&1")
             .Line($"  exit 0")
+            .Line($"fi")
+            // xl save destroys the domain only after the whole state is written; stopped during that destroy it exits
+            // non-zero although the file is complete. So a written file goes only while the domain (by id) still runs
+            // here; an empty one (xl wrote nothing) always goes.
+            .Line($"if [ \"$xenps_mine\" = 1 ] && [ -s \"$xenps_p\" ]; then")
+            .Line($"  xenps_st=$(xl list {XlClient.IdArgument(domain.Id)} 2>/dev/null | awk 'NR == 2 {{ print $(NF - 1) }}')")
+            .Line($"  case \"$xenps_st\" in ''|*s*|*c*|*d*) echo 'xenps-save: the domain no longer runs here: the checkpoint file is kept' >&2; exit \"$xenps_r\" ;; esac")
             .Line($"fi")
             .Line($"[ \"$xenps_mine\" = 1 ] && rm -f -- \"$xenps_p\"")
             .Line($"[ \"$xenps_moved\" = 1 ] && mv -f -- \"$xenps_b\" \"$xenps_p\"")

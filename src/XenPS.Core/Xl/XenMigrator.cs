@@ -342,8 +342,9 @@ public sealed class XenMigrator
                 {
                     Timeout = plan.Request.Timeout,
                     HoldInputOpen = true, // the lifeline of the script's own supervisor (it is not wrapped again)
-                    OnCommandLine = _ => Output.WriteVerbose("Running: " + _source.Host.Describe("xl", args) + " (supervised on the host)"),
-                    OnStandardErrorLine = OnLine,
+                    OnCommandLine = _ => Output.WriteVerbose("Running: " + SecretRedactor.Redact(_source.Host.Describe("xl", args)) + " (supervised on the host)"),
+                    // as every xl run's (XlClient.RunToolAsync): libxl's lines may carry qemu's -spice password
+                    OnStandardErrorLine = line => OnLine(SecretRedactor.Redact(line)),
                 };
                 var result = await _source.Host.RunScriptAsync(BuildLiveScript(plan, domain), options, ct).ConfigureAwait(false);
                 Output.WriteDebug(XlClient.DescribeResult(_source.Host.Describe("xl", args), result));

@@ -25,7 +25,8 @@ public sealed class CheckpointSaveScriptTests : IDisposable
         // xl save as the test says (file "mode"): ok writes the whole stream; fail writes part of it and fails; hang
         // writes part, then waits (in a child process, as xl waits for its save helper) until that child is stopped,
         // then fails and resumes the guest, as xl does when its helper dies.
-        _t.Tool("xl", "[ \"$1\" = save ] || exit 0\nshift; [ \"$1\" = -c ] && shift\nf=$2\n" +
+        _t.Tool("xl", "if [ \"$1\" = list ]; then printf 'Name ID Mem VCPUs State Time(s)\\ng 7 96 1 %s 1.0\\n' \"$(cat \"$XENPS_T_DIR/state\" 2>/dev/null || echo -b----)\"; exit 0; fi\n" +
+            "[ \"$1\" = save ] || exit 0\nshift; [ \"$1\" = -c ] && shift\nf=$2\n" +
             "printf 'Saving to %s new xl format\\n' \"$f\" >&2\nprintf 'partial-' >> \"$f\"\n" +
             "case \"$(cat \"$XENPS_T_DIR/mode\")\" in\n" +
             "  ok) printf 'complete' >> \"$f\"; exit 0 ;;\n" +
@@ -103,7 +104,10 @@ public sealed class CheckpointSaveScriptTests : IDisposable
                     var expected = new List<string> { "save" };
                     if (c.KeepRunning) expected.Add("-c");
                     expected.AddRange(new[] { "7", path });
-                    Assert.Equal(expected, Assert.Single(calls));
+                    // xl save, then, only when it failed, the domain's state by id (the file goes only while it runs).
+                    Assert.Equal(expected, calls[0]);
+                    Assert.Equal(c.Succeeds ? 1 : 2, calls.Count);
+                    if (!c.Succeeds) Assert.Equal(new[] { "list", "7" }, calls[1]);
                     if (c.Succeeds)
                     {
                         Assert.True(failure is null, what);
@@ -127,6 +131,31 @@ public sealed class CheckpointSaveScriptTests : IDisposable
             if (c.Existing == 3) Assert.Equal(new[] { c.Leaf, "link-target" }.OrderBy(n => n, StringComparer.Ordinal), left);
             Assert.False(File.Exists(_t.Canary), "the canary exists: " + what);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
+    public async Task AFailedSaveWhoseDomainNoLongerRunsKeepsTheFileAndATakenBackupNameIsRefused(string shell)
+    {
+        // xl stopped while it destroyed the saved domain: the checkpoint may be the only copy of the guest.
+        var path = Path.Combine(_t.Files, "gone.save");
+        File.WriteAllText(Path.Combine(_t.Dir, "mode"), "fail");
+        File.WriteAllText(Path.Combine(_t.Dir, "state"), "---s--");
+        await Assert.ThrowsAnyAsync<XenException>(() => CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, new XenDomain { Name = "g", Id = 7 }, path, false, false,
+            TimeSpan.FromSeconds(60), CancellationToken.None));
+        Assert.Equal("partial-", File.ReadAllText(path));
+
+        // -Force with the name for the replaced file taken: refused before anything moves or xl runs.
+        File.Delete(Path.Combine(_t.Dir, "state"));
+        File.Delete(_t.Log);
+        var old = Path.Combine(_t.Files, "old.save");
+        File.WriteAllText(old, "old checkpoint");
+        File.WriteAllText(old + ".xenps-replaced", "an earlier copy");
+        var ex = await Assert.ThrowsAsync<XenException>(() => CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, new XenDomain { Name = "g", Id = 7 }, old, true, false,
+            TimeSpan.FromSeconds(60), CancellationToken.None));
+        Assert.Equal("XenFileOperationFailed", ex.ErrorId);
+        Assert.Equal(("old checkpoint", "an earlier copy"), (File.ReadAllText(old), File.ReadAllText(old + ".xenps-replaced")));
+        Assert.DoesNotContain(_t.Calls(), c => c.Args.Length > 0 && c.Args[0] == "save");
     }
 
     [Theory]
