@@ -141,7 +141,8 @@ public sealed class FaultInjectionLabTests : IDisposable
         string NewState,
         Action CleanUp,
         bool RetryWhenNew,
-        double Delay);
+        double Delay,
+        Func<bool>? Busy = null);
 
     /// <summary>Runs the matrix for one operation: a clean run (counts K and checks the new state), then each fault at
     /// each chosen invocation, with the checks and the second run. Returns (injected, survived).</summary>
@@ -171,9 +172,11 @@ public sealed class FaultInjectionLabTests : IDisposable
                     continue;
                 }
                 injected++;
-                // Let the host-side guards and watchdogs finish (they act within seconds); then judge the state.
+                // Let the host-side guards and watchdogs finish (they act within seconds); then judge the state. An
+                // operation with host-side work that outlives the client (the not-live move's decision) is judged only
+                // once that work has ended: a second run started before it is refused as "still running", rightly.
                 string state = op.Snapshot();
-                LabFixture.WaitFor(() => (state = op.Snapshot()) == op.OldState || state == op.NewState, 120);
+                LabFixture.WaitFor(() => ((state = op.Snapshot()) == op.OldState || state == op.NewState) && op.Busy?.Invoke() != true, 240);
                 var after = state == op.OldState ? "old" : state == op.NewState ? "new" : "BETWEEN: " + state;
                 var retry = state == op.NewState && !op.RetryWhenNew ? null : RunClient(op.Command);
                 var final = op.Snapshot();
@@ -340,7 +343,11 @@ public sealed class FaultInjectionLabTests : IDisposable
             NewState: $"A= B={g}:running",
             CleanUp: () => { _lab.Ssh(A, $"xl destroy {g} >/dev/null 2>&1; rm -f /etc/xen/{g}.cfg"); _lab.Ssh(B, $"xl destroy {g} >/dev/null 2>&1"); },
             RetryWhenNew: false,
-            Delay: 0.3);
+            Delay: 0.3,
+            // The move script on A goes on deciding after the client is gone (up to its settle time): busy while a
+            // status file has no end and its process is alive.
+            Busy: () => Sh(A, "for f in /var/run/xenps/move-*.status; do [ -f \"$f\" ] || continue; grep -q '^end ' \"$f\" && continue; " +
+                             "p=$(awk '$1 == \"pid\" { print $2; exit }' \"$f\"); [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null && echo busy; done; true").Contains("busy", StringComparison.Ordinal));
         op.CleanUp();
         Matrix(op, Longest(1));
     }

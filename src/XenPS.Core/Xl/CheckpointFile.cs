@@ -20,45 +20,6 @@ namespace XenPS.Core.Xl;
 /// </summary>
 public static class CheckpointFile
 {
-    private const int Created = 10;
-    private const int Reused = 11;
-    private const int Exists = 5;
-    private const int NotRegular = 4;
-
-    /// <summary>Makes <paramref name="path"/> ready for xl save, mode 0600; true when this call created it (empty).</summary>
-    /// <exception cref="XenException">XenCheckpointExists (the file exists and <paramref name="replace"/> is false),
-    /// XenInvalidArgument (a symbolic link, a directory, a device...), XenFileOperationFailed.</exception>
-    public static async Task<bool> PrepareAsync(IXenHost host, IXenOutput output, string path, bool replace, CancellationToken cancellationToken)
-    {
-        HostFileSystem.ValidatePath(path);
-        var script = BuildPrepareScript(path, replace);
-        var result = await host.RunScriptAsync(script, Options(output), cancellationToken).ConfigureAwait(false);
-        switch (result.ExitCode)
-        {
-            case Created:
-                return true;
-            case Reused:
-                return false;
-            case Exists:
-                throw new XenException("XenCheckpointExists", XenErrorKind.ResourceExists,
-                    $"{path} already exists on {host.ComputerName}: give another -Path, or -Force to replace it.") { ComputerName = host.ComputerName };
-            case NotRegular:
-                throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument,
-                    $"{path} on {host.ComputerName} is not a regular file ({Detail(result)}): a checkpoint is written only to a regular file.") { ComputerName = host.ComputerName };
-            default:
-                throw new XenException("XenFileOperationFailed", XenErrorKind.WriteError,
-                    $"Could not create the checkpoint file {path} (mode 0600) on host '{host.ComputerName}': {Detail(result)}") { ComputerName = host.ComputerName };
-        }
-    }
-
-    /// <summary>Removes a file this call created when xl save left it empty (it failed before writing anything).</summary>
-    public static async Task RemoveIfEmptyAsync(IXenHost host, IXenOutput output, string path, CancellationToken cancellationToken)
-    {
-        HostFileSystem.ValidatePath(path);
-        var script = ShellScript.Of($"if [ -f {path} ] && [ ! -L {path} ] && [ ! -s {path} ]; then rm -f -- {path}; fi").Line($"exit 0");
-        await host.RunScriptAsync(script, Options(output), cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>The mode of a file as octal digits (e.g. "600"), or null when it cannot be read.</summary>
     public static async Task<string?> ModeAsync(IXenHost host, string path, CancellationToken cancellationToken)
     {
@@ -74,6 +35,7 @@ public static class CheckpointFile
     internal const int SaveNotRegularExit = 90;
     internal const int SaveExistsExit = 91;
     internal const int SaveCreateFailedExit = 92;
+    internal const int SaveUnsafeFolderExit = 93;
 
     /// <summary>
     /// xl save of <paramref name="domain"/> (by id) to <paramref name="path"/> as ONE script on the host that carries its
@@ -96,7 +58,12 @@ public static class CheckpointFile
         var work = SshXenHost.BuildExecScript("xl", args);
         var before = new ShellScript()
             .Line($"umask 077; xenps_p={path}; xenps_b={path + ".xenps-replaced"}; xenps_mine=0; xenps_moved=0")
-            .Line($"if [ -L \"$xenps_p\" ] || {{ [ -e \"$xenps_p\" ] && [ ! -f \"$xenps_p\" ]; }}; then echo 'xenps-save: the path is a symbolic link, a directory or a device' >&2; exit {SaveNotRegularExit}; fi");
+            .Line($"if [ -L \"$xenps_p\" ] || {{ [ -e \"$xenps_p\" ] && [ ! -f \"$xenps_p\" ]; }}; then echo 'xenps-save: the path is a symbolic link, a directory or a device' >&2; exit {SaveNotRegularExit}; fi")
+            // Between the 0600 file made here and xl's own open(O_TRUNC) of the path, whoever may rename entries in the
+            // folder could put a link there: a folder others may write to is refused, unless it is sticky (/tmp: only
+            // the owner of an entry may rename or remove it).
+            .Line($"xenps_d=$(dirname -- \"$xenps_p\")")
+            .Line($"if [ -n \"$(find \"$xenps_d/.\" -prune -perm -0002 ! -perm -1000 2>/dev/null)\" ]; then echo 'xenps-save: the folder is writable by every user and not sticky: another user could swap the file for a link' >&2; exit {SaveUnsafeFolderExit}; fi");
         // The replaced file is moved aside under a name that must be free: never over another file (a leftover of an
         // interrupted save may be the only good copy), never into a directory a link there points to.
         if (replace) before.Line($"if [ -e \"$xenps_p\" ]; then {{ [ -e \"$xenps_b\" ] || [ -L \"$xenps_b\" ]; }} && {{ echo 'xenps-save: the name for the replaced file is taken:' \"$xenps_b\" >&2; exit {SaveCreateFailedExit}; }}; mv -f -- \"$xenps_p\" \"$xenps_b\" || exit {SaveCreateFailedExit}; xenps_moved=1; fi");
@@ -118,7 +85,7 @@ public static class CheckpointFile
             .Line($"  case \"$xenps_st\" in ''|*s*|*c*|*d*) echo 'xenps-save: the domain no longer runs here: the checkpoint file is kept' >&2; exit \"$xenps_r\" ;; esac")
             .Line($"fi")
             .Line($"[ \"$xenps_mine\" = 1 ] && rm -f -- \"$xenps_p\"")
-            .Line($"[ \"$xenps_moved\" = 1 ] && mv -f -- \"$xenps_b\" \"$xenps_p\"")
+            .Line($"[ \"$xenps_moved\" = 1 ] && {{ mv -f -- \"$xenps_b\" \"$xenps_p\" || echo 'xenps-save: the replaced checkpoint could not be put back; it is' \"$xenps_b\" >&2; }}")
             .Line($"exit \"$xenps_r\"");
         return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(timeout), RemoteStopMode.ChildrenFirst, before, after));
     }
@@ -151,6 +118,9 @@ public static class CheckpointFile
             case SaveNotRegularExit:
                 throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument,
                     $"{path} on {host.ComputerName} is not a regular file ({Detail(result)}): a checkpoint is written only to a regular file.") { ComputerName = host.ComputerName };
+            case SaveUnsafeFolderExit:
+                throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument,
+                    $"The folder of {path} on {host.ComputerName} is writable by every user and not sticky: another user could replace the checkpoint with a link before xl writes it. Save into a folder only root can write to (or a sticky one, such as /tmp).") { ComputerName = host.ComputerName };
             case SaveCreateFailedExit:
                 throw new XenException("XenFileOperationFailed", XenErrorKind.WriteError,
                     $"Could not create the checkpoint file {path} (mode 0600) on host '{host.ComputerName}': {Detail(result)}") { ComputerName = host.ComputerName };
@@ -158,26 +128,6 @@ public static class CheckpointFile
                 throw XlErrorClassifier.Classify(result, display, host.ComputerName);
         }
     }
-
-    internal static ShellScript BuildPrepareScript(string path, bool replace)
-    {
-        var script = new ShellScript();
-        script.Line($"umask 077");
-        script.Line($"if [ -L {path} ]; then echo 'a symbolic link' >&2; exit {NotRegular}; fi");
-        script.Line($"if [ -e {path} ]; then");
-        script.Line($"  [ -f {path} ] || {{ echo 'a directory or a device' >&2; exit {NotRegular}; }}");
-        if (replace) script.Line($"  chmod 600 {path} || exit 1; exit {Reused}");
-        else script.Line($"  exit {Exists}");
-        script.Line($"fi");
-        // noclobber: the file is created by this shell (O_EXCL), never one that appeared since the test above.
-        script.Line($"set -C");
-        script.Line($": > {path} || exit 1");
-        script.Line($"exit {Created}");
-        return script;
-    }
-
-    private static HostRunOptions Options(IXenOutput output) =>
-        new() { Timeout = TimeSpan.FromSeconds(60), OnCommandLine = line => output.WriteDebug("Running: " + line) };
 
     private static string Detail(CommandResult result)
     {

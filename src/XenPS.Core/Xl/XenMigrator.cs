@@ -469,17 +469,20 @@ public sealed class XenMigrator
         var dest = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToList();
         var after = new ShellScript()
             .Line($"trap '' PIPE HUP")
+            .Line($"xenps_to=''; command -v timeout >/dev/null 2>&1 && xenps_to='timeout 90'")
+            .Append(SameDomainFunction(dest, plan.Uuid ?? domain.Uuid))
             .Line($"if [ \"$xenps_r\" != 0 ]; then")
             .Line($"  xenps_st=$(xl list 2>/dev/null | I={id} N={domain.Name} awk 'NR > 1 && $2 == ENVIRON[\"I\"] && $1 == ENVIRON[\"N\"] {{ print $5 }}')")
             .Line($"  case \"$xenps_st\" in ??p*|*s*|*c*|*d*|'') ;; *)")
             .Line($"    xenps_i=0")
             .Line($"    while [ \"$xenps_i\" -lt 15 ]; do")
-            .Line($"      xenps_ids=$({ShellScript.Words(dest.Concat(new[] { "xl", "list" }))} </dev/null 2>/dev/null | N={domain.Name + "--incoming"} awk 'NR > 1 && $1 == ENVIRON[\"N\"] && $2 ~ /^[0-9]+$/ && substr($5, 3, 1) == \"p\" {{ print $2 }}')")
+            .Line($"      xenps_ids=$($xenps_to {ShellScript.Words(dest.Concat(new[] { "xl", "list" }))} </dev/null 2>/dev/null | N={domain.Name + "--incoming"} awk 'NR > 1 && $1 == ENVIRON[\"N\"] && $2 ~ /^[0-9]+$/ && substr($5, 3, 1) == \"p\" {{ print $2 }}')")
             .Line($"      [ -z \"$xenps_ids\" ] && break")
             // xl migrate-receive may still be ending by itself: give it a few seconds before acting.
             .Line($"      if [ \"$xenps_i\" -ge 5 ]; then")
             .Line($"        for xenps_b in $xenps_ids; do")
-            .Line($"          [ \"$({ShellScript.Words(dest.Concat(new[] { "xl", "domname" }))} \"$xenps_b\" </dev/null 2>/dev/null)\" = {domain.Name + "--incoming"} ] && {ShellScript.Words(dest.Concat(new[] { "xl", "destroy" }))} \"$xenps_b\" </dev/null >/dev/null 2>&1")
+            .Line($"          xenps_same \"$xenps_b\" {domain.Name + "--incoming"} && $xenps_to {ShellScript.Words(dest.Concat(new[] { "xl", "destroy" }))} \"$xenps_b\" </dev/null >/dev/null 2>&1 &&")
+            .Line($"            printf 'xenps-move: destination-cleared %s\\n' \"$xenps_b\" >&2")
             .Line($"        done")
             .Line($"      fi")
             .Line($"      sleep 1; xenps_i=$((xenps_i + 1))")
@@ -488,6 +491,22 @@ public sealed class XenMigrator
             .Line($"fi")
             .Line($"exit \"$xenps_r\"");
         return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(plan.Request.Timeout), RemoteStopMode.ChildrenFirst, null, after));
+    }
+
+    /// <summary>A shell function, xenps_same ID NAME: true when the destination's domain ID (by id, never by a name)
+    /// is named exactly NAME (xl domname) and, when the guest's UUID is known, carries it (xl list -v ID): the copy a
+    /// transfer left there, never another domain whose name or listed line merely looks alike.</summary>
+    internal static ShellScript SameDomainFunction(IReadOnlyList<string> destination, Guid? uuid)
+    {
+        // $xenps_to: the time limit of each ssh round trip (timeout 90) where the host has timeout(1); empty otherwise.
+        var s = new ShellScript()
+            .Line($"xenps_same() {{")
+            .Line($"  [ \"$($xenps_to {ShellScript.Words(destination.Concat(new[] { "xl", "domname" }))} \"$1\" </dev/null 2>/dev/null)\" = \"$2\" ] || return 1");
+        if (uuid is { } u)
+        {
+            s.Line($"  $xenps_to {ShellScript.Words(destination.Concat(new[] { "xl", "list", "-v" }))} \"$1\" </dev/null 2>/dev/null | U={u.ToString("D")} awk 'NR == 2 {{ for (i = 1; i <= NF; i++) if ($i == ENVIRON[\"U\"]) f = 1 }} END {{ exit !f }}'");
+        }
+        return s.Line($"}}");
     }
 
     /// <summary>From the source, the ssh command xl will use, running xl info host on the destination (exit code 254
@@ -640,7 +659,7 @@ public sealed class XenMigrator
         var was = plan.WasRunning ? "running" : "paused";
         var uuid = plan.Uuid?.ToString("D") ?? "-";
         var limit = (int)Math.Ceiling(plan.Request.Timeout.TotalSeconds);
-        var looks = Math.Max(1, (int)Math.Ceiling(plan.Request.SettleTime.TotalSeconds / 5) + 1);
+        var settle = Math.Max(0, (int)Math.Ceiling(plan.Request.SettleTime.TotalSeconds));
 
         var before = new ShellScript()
             .Line($"trap '' PIPE HUP")
@@ -680,12 +699,14 @@ public sealed class XenMigrator
             .Line($"xenps_note transfer save=$xenps_sr restore=$xenps_r stopped=$xenps_stopped")
             .Line($"xenps_note phase checking-destination")
             .Line($"xenps_to=''; command -v timeout >/dev/null 2>&1 && xenps_to='timeout 90'")
+            .Append(SameDomainFunction(ssh, plan.Uuid))
             .Line($"XENPS_N={domain.Name}; export XENPS_N")
             .Line($"xenps_ok=0; [ \"$xenps_sr\" = 0 ] && [ \"$xenps_r\" = 0 ] && xenps_ok=1")
             // Asked until the answer is final: up to 3 tries when dst cannot be asked; while dst lists the guest neither
             // running nor absent (a restore that is still finishing, or cleaning up after a cut transfer: its stream has
-            // ended either way), a look every 5 s for up to SettleTime. A paused guest that arrived complete is final.
-            .Line($"xenps_ds=unknown; xenps_u=0; xenps_i=0")
+            // ended either way), a look every 5 s for up to SettleTime, by the clock (each look is an ssh round trip that
+            // can take seconds itself). A paused guest that arrived complete is final.
+            .Line($"xenps_ds=unknown; xenps_u=0; xenps_i=0; xenps_t0=$(date +%s)")
             .Line($"while :; do")
             .Line($"  [ \"$xenps_i\" -gt 0 ] && sleep 5")
             .Line($"  xenps_i=$((xenps_i + 1))")
@@ -698,7 +719,7 @@ public sealed class XenMigrator
             .Line($"    running|absent) break ;;")
             .Line($"    paused) [ \"$xenps_ok\" = 1 ] && [ {was} = paused ] && break ;;")
             .Line($"  esac")
-            .Line($"  [ \"$xenps_i\" -lt {looks} ] || break")
+            .Line($"  [ $(( $(date +%s) - xenps_t0 )) -lt {settle} ] || break")
             .Line($"  xenps_note destination-settling \"$xenps_ds\"")
             .Line($"done")
             .Line($"xenps_note destination \"$xenps_ds\"")
@@ -720,7 +741,7 @@ public sealed class XenMigrator
             .Line($"  xenps_did=$(printf '%s\\n' \"$xenps_out\" | awk {DestinationPausedId})")
             .Line($"  case \"$xenps_did\" in")
             .Line($"    ''|*[!0-9]*) ;;")
-            .Line($"    *) if $xenps_to {ShellScript.Words(dstDestroy)} \"$xenps_did\" </dev/null >/dev/null 2>&1; then")
+            .Line($"    *) if xenps_same \"$xenps_did\" {domain.Name} && $xenps_to {ShellScript.Words(dstDestroy)} \"$xenps_did\" </dev/null >/dev/null 2>&1; then")
             .Line($"         xenps_note destination-cleared \"$xenps_did\"")
             .Line($"         if xenps_out=$($xenps_to {ShellScript.Words(dstList)} </dev/null 2>/dev/null); then xenps_ds=$(printf '%s\\n' \"$xenps_out\" | awk {DestinationClassifier}); else xenps_ds=unknown; fi")
             .Line($"         xenps_note destination \"$xenps_ds\"")
@@ -824,6 +845,11 @@ public sealed class XenMigrator
                .Append("Move it without -Live (the guest is paused while its memory is copied), or use a PVH/HVM guest.");
         }
         var undefined = stderr.IndexOf("Migration failed during final handshake", StringComparison.Ordinal) >= 0;
+        // The ids of the paused incomplete copies (NAME--incoming) the script on the source destroyed on the destination.
+        var cleared = stderr.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("xenps-move: destination-cleared ", StringComparison.Ordinal))
+            .Select(l => l.Substring("xenps-move: destination-cleared ".Length)).Where(v => v.Length > 0 && v.All(char.IsDigit)).ToList();
+        var clearedText = cleared.Count == 0 ? string.Empty
+            : $" The paused incomplete copy '{name}--incoming' that the transfer left on '{dst}' (id {string.Join(", ", cleared)}) was destroyed there.";
         var where = string.Empty;
         var incomplete = undefined;
         try
@@ -838,7 +864,7 @@ public sealed class XenMigrator
             var onDestination = onDestinationAll.FirstOrDefault(d => d.Name == name && Same(d)) ?? onDestinationAll.FirstOrDefault(d => d.Name == name + "--incoming" && Same(d));
             if (onSource is not null && onDestination is null && onSource.Name == name)
             {
-                where = $" '{name}' still runs on '{src}' ({onSource.StateText}, id {onSource.Id}).";
+                where = $" '{name}' still runs on '{src}' ({onSource.StateText}, id {onSource.Id}).{clearedText}";
             }
             else
             {
@@ -846,7 +872,7 @@ public sealed class XenMigrator
                 var s = onSource is null ? $"'{src}' no longer lists it (id {domain.Id})" : $"'{src}' lists it as '{onSource.Name}' ({onSource.StateText}, id {onSource.Id})";
                 if (awayCopy is not null && awayCopy.Id != onSource?.Id) s += $" and has '{awayCopy.Name}' ({awayCopy.StateText}, id {awayCopy.Id})";
                 var there = onDestination is null ? $"'{dst}' does not list it" : $"'{dst}' lists '{onDestination.Name}' ({onDestination.StateText}, id {onDestination.Id})";
-                where = $" Now {s}; {there}. XenPS resumed and destroyed nothing: check both hosts and keep at most one copy running (never both: they share the disks).";
+                where = $" Now {s}; {there}.{clearedText} XenPS resumed nothing{(cleared.Count == 0 ? " and destroyed nothing" : " and destroyed no other copy")}: check both hosts and keep at most one copy running (never both: they share the disks).";
             }
         }
         catch (Exception ex) when (ex is XenException || ex is OperationCanceledException)

@@ -161,57 +161,6 @@ public sealed class SecretFileModeTests : IDisposable
         Assert.Equal("644", ModeOf(P("plain.cfg")));
     }
 
-    [Fact]
-    public async Task ACheckpointFileIsCreated0600AndKeepsItWhenWrittenLikeXlDoes()
-    {
-        var host = new LocalXenHost();
-        var path = P("guest1.save");
-        Assert.True(await CheckpointFile.PrepareAsync(host, _output, path, replace: false, CancellationToken.None));
-        Assert.Equal("600", ModeOf(path));
-        Assert.Equal(0, new FileInfo(path).Length);
-        // xl save: open(O_WRONLY|O_CREAT|O_TRUNC, 0644) under the caller's umask; an existing file keeps its mode.
-        using (var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)Convert.ToInt32("644", 8) }))
-            stream.Write("image"u8);
-        Assert.Equal("600", ModeOf(path));
-        Assert.Equal("600", await CheckpointFile.ModeAsync(host, path, CancellationToken.None));
-
-        var exists = await Assert.ThrowsAsync<XenException>(() => CheckpointFile.PrepareAsync(host, _output, path, replace: false, CancellationToken.None));
-        Assert.Equal("XenCheckpointExists", exists.ErrorId);
-        SetMode(path, "644");
-        Assert.False(await CheckpointFile.PrepareAsync(host, _output, path, replace: true, CancellationToken.None));
-        Assert.Equal("600", ModeOf(path));
-        Assert.Equal("image", File.ReadAllText(path)); // made private; xl's O_TRUNC replaces it
-    }
-
-    [Fact]
-    public async Task ACheckpointIsNeverWrittenThroughASymbolicLinkOrIntoADirectory()
-    {
-        var host = new LocalXenHost();
-        var target = P("elsewhere");
-        File.WriteAllText(target, "not yours");
-        SetMode(target, "644");
-        File.CreateSymbolicLink(P("link.save"), target);
-        Directory.CreateDirectory(P("dir.save"));
-        foreach (var (path, replace) in new[] { (P("link.save"), true), (P("link.save"), false), (P("dir.save"), true) })
-        {
-            var ex = await Assert.ThrowsAsync<XenException>(() => CheckpointFile.PrepareAsync(host, _output, path, replace, CancellationToken.None));
-            Assert.Equal("XenInvalidArgument", ex.ErrorId);
-        }
-        Assert.Equal(("644", "not yours"), (ModeOf(target), File.ReadAllText(target)));
-    }
-
-    [Fact]
-    public async Task AnEmptyCheckpointLeftByAFailedSaveIsRemovedAndAWrittenOneIsNot()
-    {
-        var host = new LocalXenHost();
-        await CheckpointFile.PrepareAsync(host, _output, P("empty.save"), replace: false, CancellationToken.None);
-        await CheckpointFile.RemoveIfEmptyAsync(host, _output, P("empty.save"), CancellationToken.None);
-        Assert.False(File.Exists(P("empty.save")));
-        File.WriteAllText(P("partial.save"), "half an image");
-        await CheckpointFile.RemoveIfEmptyAsync(host, _output, P("partial.save"), CancellationToken.None);
-        Assert.True(File.Exists(P("partial.save")));
-    }
-
     /// <summary>Runs every program with the spy directory first on its PATH (only that run's environment changes).</summary>
     private sealed class SpyPathRunner : ICommandRunner
     {

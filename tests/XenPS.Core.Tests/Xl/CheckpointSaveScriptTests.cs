@@ -42,13 +42,13 @@ public sealed class CheckpointSaveScriptTests : IDisposable
     private List<string[]> XlCalls() => _t.Calls().Select(c => c.Args).ToList();
 
     /// <summary>0: no file there; 1: an old checkpoint, replaced (-Force); 2: an old checkpoint, not replaced; 3: a
-    /// symbolic link there (to a file that must stay untouched).</summary>
+    /// symbolic link there (to a file that must stay untouched); 4: a directory there.</summary>
     public sealed record SaveCase(string Leaf, int Existing, bool Succeeds, bool KeepRunning)
     {
         public override string ToString() => $"leaf={Hostile.Show(Leaf)} existing={Existing} succeeds={Succeeds} keepRunning={KeepRunning}";
     }
 
-    private static readonly Gen<SaveCase> Cases = Gen.Select(Hostile.FileName, Gen.Int[0, 3], Gen.Bool, Gen.Bool,
+    private static readonly Gen<SaveCase> Cases = Gen.Select(Hostile.FileName, Gen.Int[0, 4], Gen.Bool, Gen.Bool,
         (leaf, existing, ok, keep) => new SaveCase(leaf, existing, ok, keep));
 
     [Theory]
@@ -73,6 +73,7 @@ public sealed class CheckpointSaveScriptTests : IDisposable
                 File.WriteAllText(target, "not a checkpoint");
                 File.CreateSymbolicLink(path, target);
             }
+            if (c.Existing == 4) Directory.CreateDirectory(path);
             File.WriteAllText(Path.Combine(_t.Dir, "mode"), c.Succeeds ? "ok" : "fail");
             var domain = new XenDomain { Name = "g", Id = 7 };
             Exception? failure = null;
@@ -89,6 +90,12 @@ public sealed class CheckpointSaveScriptTests : IDisposable
             var left = Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
             switch (c.Existing)
             {
+                case 4:
+                    Assert.Equal("XenInvalidArgument", (failure as XenException)?.ErrorId);
+                    Assert.Empty(calls);
+                    Assert.True(Directory.Exists(path), what);
+                    Assert.Equal(new[] { c.Leaf }, left);
+                    break;
                 case 3:
                     Assert.Equal("XenInvalidArgument", (failure as XenException)?.ErrorId);
                     Assert.Empty(calls);
@@ -156,6 +163,35 @@ public sealed class CheckpointSaveScriptTests : IDisposable
         Assert.Equal("XenFileOperationFailed", ex.ErrorId);
         Assert.Equal(("old checkpoint", "an earlier copy"), (File.ReadAllText(old), File.ReadAllText(old + ".xenps-replaced")));
         Assert.DoesNotContain(_t.Calls(), c => c.Args.Length > 0 && c.Args[0] == "save");
+    }
+
+    [Theory]
+    [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
+    public async Task AFolderEveryUserMayWriteToIsRefusedUnlessItIsSticky(string shell)
+    {
+        // Between the 0600 file and xl's open of the path, anyone who may rename entries there could swap in a link.
+        File.WriteAllText(Path.Combine(_t.Dir, "mode"), "ok");
+        var open = Directory.CreateDirectory(Path.Combine(_t.Files, "open dir")).FullName;
+        var sticky = Directory.CreateDirectory(Path.Combine(_t.Files, "sticky dir")).FullName;
+        var own = Directory.CreateDirectory(Path.Combine(_t.Files, "own dir")).FullName;
+        const UnixFileMode all = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite |
+                                 UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(open, all);
+        File.SetUnixFileMode(sticky, all | UnixFileMode.StickyBit);
+        File.SetUnixFileMode(own, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute |
+                                  UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var g = new XenDomain { Name = "g", Id = 7 };
+        var ex = await Assert.ThrowsAsync<XenException>(() => CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, g, Path.Combine(open, "g.save"), false, false,
+            TimeSpan.FromSeconds(60), CancellationToken.None));
+        Assert.Equal("XenInvalidArgument", ex.ErrorId);
+        Assert.Contains("writable by every user", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(open));
+        Assert.DoesNotContain(_t.Calls(), c => c.Args.Length > 0 && c.Args[0] == "save");
+        foreach (var dir in new[] { sticky, own })
+        {
+            await CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, g, Path.Combine(dir, "g.save"), false, false, TimeSpan.FromSeconds(60), CancellationToken.None);
+            Assert.Equal("partial-complete", File.ReadAllText(Path.Combine(dir, "g.save")));
+        }
     }
 
     [Theory]

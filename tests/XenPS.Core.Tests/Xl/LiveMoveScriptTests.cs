@@ -32,24 +32,33 @@ public sealed class LiveMoveScriptTests : IDisposable
                        "case \"$p2 $p1\" in\n" +
                        "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; [ -f \"$XENPS_T_DIR/destroyed\" ] || printf '%s--incoming 11 96 1 --p--- 0.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\" ;;\n" +
                        "  'domname 11') printf '%s--incoming\\n' \"$(cat \"$XENPS_T_DIR/name\")\" ;;\n" +
+                       "  '-v 11') printf 'Name ID Mem VCPUs State Time(s) UUID Reason-Code Security Label\\n%s--incoming 11 96 1 --p--- 0.0 %s - -\\n' \"$(cat \"$XENPS_T_DIR/name\")\" \"$(cat \"$XENPS_T_DIR/uuid\")\" ;;\n" +
                        "  'destroy 11') : > \"$XENPS_T_DIR/destroyed\" ;;\n" +
                        "esac\nexit 0");
     }
 
     public void Dispose() => _t.Dispose();
 
+    private const string GuestUuid = "5f0c4a4e-1f9e-4d2b-9a51-2d6c1c0f7a11";
+
+    /// <summary>uuid: the guest's UUID known to XenPS ("" when xl list -l gave none); the destination's copy carries
+    /// <see cref="GuestUuid"/> (another UUID: a domain that only looks like the incoming copy).</summary>
     [Theory]
-    [InlineData("sh", 1, "-b----", true)]
-    [InlineData("sh", 1, "--p---", false)]
-    [InlineData("sh", 0, "-b----", false)]
-    [InlineData("busybox", 1, "r-----", true)]
-    [InlineData("busybox", 1, "---s--", false)]
-    public async Task AFailedMigrationWhoseSourceRunsAgainDestroysOnlyThePausedIncomingCopy(string shell, int migrateExit, string sourceState, bool destroys)
+    [InlineData("sh", 1, "-b----", "", true)]
+    [InlineData("sh", 1, "-b----", GuestUuid, true)]
+    [InlineData("sh", 1, "-b----", "0b8e2a4c-0000-4000-8000-000000000001", false)]
+    [InlineData("sh", 1, "--p---", GuestUuid, false)]
+    [InlineData("sh", 0, "-b----", "", false)]
+    [InlineData("busybox", 1, "r-----", GuestUuid, true)]
+    [InlineData("busybox", 1, "r-----", "0b8e2a4c-0000-4000-8000-000000000001", false)]
+    [InlineData("busybox", 1, "---s--", "", false)]
+    public async Task AFailedMigrationWhoseSourceRunsAgainDestroysOnlyThePausedIncomingCopy(string shell, int migrateExit, string sourceState, string uuid, bool destroys)
     {
+        File.WriteAllText(Path.Combine(_t.Dir, "uuid"), GuestUuid);
         File.WriteAllText(Path.Combine(_t.Dir, "name"), Name);
         File.WriteAllText(Path.Combine(_t.Dir, "state"), sourceState);
         File.WriteAllText(Path.Combine(_t.Dir, "rc"), migrateExit.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var domain = new XenDomain { Name = Name, Id = 7, State = XenDomainState.Running };
+        var domain = new XenDomain { Name = Name, Id = 7, State = XenDomainState.Running, Uuid = uuid.Length > 0 ? Guid.Parse(uuid) : null };
         var address = new SshTarget("xenlab2", "root", null);
         var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true }, address, XenMigrator.BuildSshCommand(address));
         var script = XenMigrator.BuildLiveScript(plan, domain);
@@ -66,7 +75,12 @@ public sealed class LiveMoveScriptTests : IDisposable
             Assert.Equal("11", destroyCalls[0].Args[^1]);
             var check = calls.FindIndex(c => c.Tool == "ssh" && c.Args[^2] == "domname");
             Assert.True(check >= 0 && check < calls.IndexOf(destroyCalls[0]), "the name was not read again before the destroy");
+            Assert.Contains("xenps-move: destination-cleared 11", run.StandardError, StringComparison.Ordinal);
         }
+        else Assert.DoesNotContain("destination-cleared", run.StandardError, StringComparison.Ordinal);
+        // The UUID, when known, is read by id before the destroy.
+        Assert.Equal(uuid.Length > 0 && migrateExit != 0 && sourceState is "-b----" or "r-----",
+            calls.Any(c => c.Tool == "ssh" && c.Args.Length >= 3 && c.Args[^3] == "list" && c.Args[^2] == "-v" && c.Args[^1] == "11"));
         if (migrateExit == 0) Assert.Single(calls);
         Assert.False(File.Exists(_t.Canary), "the canary exists");
     }

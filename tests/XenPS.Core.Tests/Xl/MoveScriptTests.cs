@@ -32,7 +32,11 @@ public sealed class MoveScriptTests : IDisposable
         _t.Tool("ssh", "for a in \"$@\"; do last2=\"$last1\"; last1=\"$a\"; done\n" +
                     "case \"$last2 $last1\" in\n" +
                     "  '/dev/stdin'*|'-p /dev/stdin'|'restore /dev/stdin') cat > /dev/null; for a in \"$@\"; do case \"$a\" in *1*) exit 1 ;; esac; done; : > \"$XENPS_T_DIR/restored\"; exit 0 ;;\n" +
-                    "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; [ -f \"$XENPS_T_DIR/restored\" ] && printf '%s 7 128 1 -b---- 0.5\\n' \"$(cat \"$XENPS_T_DIR/name\")\"; exit 0 ;;\n" +
+                    "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; [ -f \"$XENPS_T_DIR/restored\" ] && printf '%s 7 128 1 -b---- 0.5\\n' \"$(cat \"$XENPS_T_DIR/name\")\"; [ -f \"$XENPS_T_DIR/leftpaused\" ] && printf '%s 9 128 1 --p--- 0.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\"; exit 0 ;;\n" +
+                    // a copy a cut restore left paused (id 9): its name and UUID by id, and its destroy
+                    "  'domname 9') cat \"$XENPS_T_DIR/name\"; echo ;;\n" +
+                    "  '-v 9') printf 'Name ID Mem VCPUs State Time(s) UUID Reason-Code Security Label\\n%s 9 128 1 --p--- 0.0 %s - -\\n' \"$(cat \"$XENPS_T_DIR/name\")\" \"$(cat \"$XENPS_T_DIR/dstuuid\")\" ;;\n" +
+                    "  'destroy 9') rm -f \"$XENPS_T_DIR/leftpaused\" ;;\n" +
                     "esac\nexit 0");
     }
 
@@ -97,5 +101,50 @@ public sealed class MoveScriptTests : IDisposable
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_t.Dir, "status", "move-" + id + ".status")));
         }
         Assert.Equal(6 * ScriptProperty.Batches, cases);
+    }
+
+    /// <summary>A running guest whose transfer failed while the destination kept a paused, incomplete copy of it (a cut
+    /// restore): that copy is destroyed by id — only when its name and UUID, read again by id, are the guest's — and the
+    /// source's copy resumed; a copy with another UUID is left alone and the source's copy stays paused.</summary>
+    [Theory]
+    [InlineData("sh", true)]
+    [InlineData("sh", false)]
+    [InlineData("busybox", true)]
+    [InlineData("busybox", false)]
+    public async Task APausedCopyACutRestoreLeftIsClearedOnlyWhenItIsTheGuest(string shell, bool sameUuid)
+    {
+        const string name = "web';touch${IFS}\"$CANARY\";'$(touch${IFS}\"$CANARY\")01";
+        var uuid = Guid.Parse("7d3f6c1e-2b4a-4c1d-8e9f-0a1b2c3d4e5f");
+        File.WriteAllText(Path.Combine(_t.Dir, "name"), name);
+        File.WriteAllText(Path.Combine(_t.Dir, "id"), "7");
+        File.WriteAllText(Path.Combine(_t.Dir, "leftpaused"), string.Empty);
+        File.WriteAllText(Path.Combine(_t.Dir, "dstuuid"), sameUuid ? uuid.ToString("D") : "0b8e2a4c-0000-4000-8000-000000000001");
+        var domain = new XenDomain { Name = name, Id = 7, State = XenDomainState.Running, Uuid = uuid };
+        var address = new SshTarget("dst", "root", null);
+        // The ssh stand-in fails every restore whose words hold a 1 (ServerAliveInterval=15 does).
+        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { StatusDirectory = Path.Combine(_t.Dir, "status"), SettleTime = TimeSpan.Zero }, address,
+            XenMigrator.BuildSshCommand(address)) { Uuid = uuid };
+        var run = await _t.RunHeldScriptAsync(shell, SshXenHost.PathPrelude.Append(XenMigrator.BuildMoveScript(plan, "op1")).Text);
+
+        var acts = Calls().Select(c => c.Tool + " " + string.Join(" ", c.Args.Skip(c.Tool == "ssh" ? c.Args.Length - 3 : 0))).ToList();
+        var status = File.ReadAllText(Path.Combine(_t.Dir, "status", "move-7.status"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("ssh xl domname 9", acts);
+        Assert.Contains("ssh list -v 9", acts);
+        if (sameUuid)
+        {
+            Assert.False(File.Exists(Path.Combine(_t.Dir, "leftpaused")), run.StandardError);
+            Assert.True(acts.IndexOf("ssh xl destroy 9") > acts.IndexOf("ssh list -v 9"), string.Join("\n", acts));
+            Assert.Equal("xl unpause 7", acts[^1]);
+            Assert.Contains("\ndestination-cleared 9 ", status, StringComparison.Ordinal);
+            Assert.Contains("\nend resumed-source ", status, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(File.Exists(Path.Combine(_t.Dir, "leftpaused")), run.StandardError);
+            Assert.DoesNotContain(acts, a => a.Contains("destroy", StringComparison.Ordinal) || a.Contains("unpause", StringComparison.Ordinal));
+            Assert.Contains("\nend " + XenMoveStatus.EndDestinationHasCopy + " ", status, StringComparison.Ordinal);
+        }
+        Assert.False(File.Exists(_t.Canary), "the canary exists");
     }
 }
