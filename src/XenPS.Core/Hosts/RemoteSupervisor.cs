@@ -71,6 +71,12 @@ internal static class RemoteSupervisor
         foreach (var secret in work.Secrets) s.Secret(secret);
         s.Line($"{{");
         s.Line($"exec 3<&0 </dev/null");
+        // A run with an after-part must live to run it: once the session is gone, a write to it would kill the main
+        // shell by SIGPIPE (seen on the lab when a connection was cut during Save-XenDomain: the after-part never ran
+        // and the empty checkpoint file stayed). Ignored here, SIGPIPE stays ignored for the work too (a shell cannot
+        // undo an ignore it inherited), so xl save or xl migrate fail on a broken pipe with EPIPE and clean up (resume
+        // the guest) instead of dying in the middle.
+        if (after is not null) s.Line($"trap '' PIPE HUP");
         if (before is not null) s.Append(before);
         s.Line($"xenps_g=0");
         s.Line($"if command -v setsid >/dev/null 2>&1; then");

@@ -7,8 +7,12 @@ namespace XenPS.Core.Tests.Execution;
 /// directory <paramref name="bin"/> first on PATH and the given variables set.</summary>
 internal sealed class RealShellRunner(string shell, string bin, IReadOnlyDictionary<string, string> environment) : ICommandRunner
 {
+    /// <summary>The shell's argv, started with SIGPIPE at its default action, as sshd starts a remote command: a .NET
+    /// process ignores SIGPIPE and its children inherit that, which would hide a script that dies by SIGPIPE when its
+    /// session's output is gone.</summary>
     public static string[] Argv(string shell) =>
-        shell == "sh" ? new[] { "/bin/sh" } : new[] { ShellSandbox.RealTool("busybox", "BusyBox is not installed: apt-get install busybox (.ci/run installs it)."), "ash" };
+        new[] { "env", "--default-signal=PIPE" }.Concat(
+            shell == "sh" ? new[] { "/bin/sh" } : new[] { ShellSandbox.RealTool("busybox", "BusyBox is not installed: apt-get install busybox (.ci/run installs it)."), "ash" }).ToArray();
 
     public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
     {

@@ -179,6 +179,27 @@ public sealed class SupervisedRunTests : IDisposable
         Assert.False(Alive(pid));
     }
 
+    /// <summary>A run with an after-part ignores SIGPIPE from its first line, for its work too: once the session's
+    /// output is gone (its reader ends here after 0.5 s, the lifeline after 1 s, as when a connection is cut), a work
+    /// that writes to it, as xl writes its progress, gets EPIPE and goes on until the supervisor stops it (143, stopped),
+    /// instead of dying by SIGPIPE (141) in the middle of what it does (found on the lab: a cut during Save-XenDomain
+    /// killed the script before its clean-up, and the checkpoint file it had made stayed).</summary>
+    [Fact]
+    public async Task AWorkThatWritesToALostSessionIsStoppedByTheSupervisorNotKilledBySigpipe()
+    {
+        var after = Path.Combine(_dir, "after");
+        var work = SshXenHost.PathPrelude.Line($"echo $$ > {PidFile}").Line($"while :; do echo tick >&2; sleep 0.1; done");
+        var script = RemoteSupervisor.Wrap(work, deadlineSeconds: 0, RemoteStopMode.Group,
+            after: ShellScript.Of($"echo tock; echo \"$xenps_r $xenps_stopped\" > {after}").Line($"exit 0"));
+        var file = Path.Combine(_dir, "script.sh");
+        File.WriteAllText(file, script.Text);
+        using (var p = System.Diagnostics.Process.Start("env", new[] { "--default-signal=PIPE", "/bin/sh", "-c", "{ cat \"$1\"; sleep 1; } | /bin/sh -s 2>&1 | { sleep 0.5; exit 0; }", "sh", file }))
+            await p.WaitForExitAsync();
+        Assert.True(Poll(() => File.Exists(after) && File.ReadAllText(after).Length > 0, 20), "the part after the work did not run");
+        Assert.Equal("143 1\n", File.ReadAllText(after));
+        Assert.False(Alive(Pids().Single()));
+    }
+
     /// <summary>Runs "ssh" as the stand-in at <paramref name="path"/>, in its detached mode: the "remote" shell is not a
     /// descendant of the client, so killing the client (CliWrap kills the whole process tree) only ends the remote
     /// shell's input and output, as a cut ssh session does.</summary>
