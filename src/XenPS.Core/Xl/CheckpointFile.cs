@@ -60,10 +60,17 @@ public static class CheckpointFile
             .Line($"umask 077; xenps_p={path}; xenps_b={path + ".xenps-replaced"}; xenps_mine=0; xenps_moved=0")
             .Line($"if [ -L \"$xenps_p\" ] || {{ [ -e \"$xenps_p\" ] && [ ! -f \"$xenps_p\" ]; }}; then echo 'xenps-save: the path is a symbolic link, a directory or a device' >&2; exit {SaveNotRegularExit}; fi")
             // Between the 0600 file made here and xl's own open(O_TRUNC) of the path, whoever may rename entries in the
-            // folder could put a link there: a folder others may write to is refused, unless it is sticky (/tmp: only
-            // the owner of an entry may rename or remove it).
-            .Line($"xenps_d=$(dirname -- \"$xenps_p\")")
-            .Line($"if [ -n \"$(find \"$xenps_d/.\" -prune -perm -0002 ! -perm -1000 2>/dev/null)\" ]; then echo 'xenps-save: the folder is writable by every user and not sticky: another user could swap the file for a link' >&2; exit {SaveUnsafeFolderExit}; fi");
+            // folder, or in any folder above it, could put a link there (root would then write guest memory over the
+            // link's target). So every folder on the way must be owned by root (or this user) and be writable by no
+            // one else, unless it is sticky (/tmp: only the owner of an entry may rename it). A positive answer from
+            // find is required: a find that fails refuses too.
+            .Line($"xenps_d=$(dirname -- \"$xenps_p\"); xenps_u=$(id -u)")
+            .Line($"while :; do")
+            .Line($"  [ -n \"$(find \"$xenps_d/.\" -prune \\( -user 0 -o -user \"$xenps_u\" \\) \\( -perm -1000 -o ! \\( -perm -0020 -o -perm -0002 \\) \\) -print 2>/dev/null)\" ] ||")
+            .Line($"    {{ printf 'xenps-save: another user may change the folder %s (owned by someone else, or writable by group or others without the sticky bit)\\n' \"$xenps_d\" >&2; exit {SaveUnsafeFolderExit}; }}")
+            .Line($"  [ \"$xenps_d\" = / ] && break")
+            .Line($"  xenps_d=$(dirname -- \"$xenps_d\")")
+            .Line($"done");
         // The replaced file is moved aside under a name that must be free: never over another file (a leftover of an
         // interrupted save may be the only good copy), never into a directory a link there points to.
         if (replace) before.Line($"if [ -e \"$xenps_p\" ]; then {{ [ -e \"$xenps_b\" ] || [ -L \"$xenps_b\" ]; }} && {{ echo 'xenps-save: the name for the replaced file is taken:' \"$xenps_b\" >&2; exit {SaveCreateFailedExit}; }}; mv -f -- \"$xenps_p\" \"$xenps_b\" || exit {SaveCreateFailedExit}; xenps_moved=1; fi");
@@ -120,7 +127,7 @@ public static class CheckpointFile
                     $"{path} on {host.ComputerName} is not a regular file ({Detail(result)}): a checkpoint is written only to a regular file.") { ComputerName = host.ComputerName };
             case SaveUnsafeFolderExit:
                 throw new XenException("XenInvalidArgument", XenErrorKind.InvalidArgument,
-                    $"The folder of {path} on {host.ComputerName} is writable by every user and not sticky: another user could replace the checkpoint with a link before xl writes it. Save into a folder only root can write to (or a sticky one, such as /tmp).") { ComputerName = host.ComputerName };
+                    $"A folder on the way to {path} on {host.ComputerName} may be changed by another user ({Detail(result)}): that user could replace the checkpoint with a link before xl writes it. Save into folders that only root can change (a sticky one, such as /tmp, is fine).") { ComputerName = host.ComputerName };
             case SaveCreateFailedExit:
                 throw new XenException("XenFileOperationFailed", XenErrorKind.WriteError,
                     $"Could not create the checkpoint file {path} (mode 0600) on host '{host.ComputerName}': {Detail(result)}") { ComputerName = host.ComputerName };

@@ -474,16 +474,22 @@ public sealed class XenMigrator
             .Line($"if [ \"$xenps_r\" != 0 ]; then")
             .Line($"  xenps_st=$(xl list 2>/dev/null | I={id} N={domain.Name} awk 'NR > 1 && $2 == ENVIRON[\"I\"] && $1 == ENVIRON[\"N\"] {{ print $5 }}')")
             .Line($"  case \"$xenps_st\" in ??p*|*s*|*c*|*d*|'') ;; *)")
-            .Line($"    xenps_i=0")
+            // Only the copies listed at the first look are ever destroyed, in one round: a copy that appears later is
+            // another migration's (a retried Move-XenDomain -Live), never this one's.
+            .Line($"    xenps_i=0; xenps_first=''")
             .Line($"    while [ \"$xenps_i\" -lt 15 ]; do")
             .Line($"      xenps_ids=$($xenps_to {ShellScript.Words(dest.Concat(new[] { "xl", "list" }))} </dev/null 2>/dev/null | N={domain.Name + "--incoming"} awk 'NR > 1 && $1 == ENVIRON[\"N\"] && $2 ~ /^[0-9]+$/ && substr($5, 3, 1) == \"p\" {{ print $2 }}')")
-            .Line($"      [ -z \"$xenps_ids\" ] && break")
+            .Line($"      [ \"$xenps_i\" = 0 ] && xenps_first=\" $(echo $xenps_ids) \"")
+            .Line($"      xenps_left=''")
+            .Line($"      for xenps_b in $xenps_ids; do case \"$xenps_first\" in *\" $xenps_b \"*) xenps_left=\"$xenps_left $xenps_b\" ;; esac; done")
+            .Line($"      [ -z \"$xenps_left\" ] && break")
             // xl migrate-receive may still be ending by itself: give it a few seconds before acting.
             .Line($"      if [ \"$xenps_i\" -ge 5 ]; then")
-            .Line($"        for xenps_b in $xenps_ids; do")
+            .Line($"        for xenps_b in $xenps_left; do")
             .Line($"          xenps_same \"$xenps_b\" {domain.Name + "--incoming"} && $xenps_to {ShellScript.Words(dest.Concat(new[] { "xl", "destroy" }))} \"$xenps_b\" </dev/null >/dev/null 2>&1 &&")
             .Line($"            printf 'xenps-move: destination-cleared %s\\n' \"$xenps_b\" >&2")
             .Line($"        done")
+            .Line($"        break")
             .Line($"      fi")
             .Line($"      sleep 1; xenps_i=$((xenps_i + 1))")
             .Line($"    done ;;")
@@ -494,19 +500,29 @@ public sealed class XenMigrator
     }
 
     /// <summary>A shell function, xenps_same ID NAME: true when the destination's domain ID (by id, never by a name)
-    /// is named exactly NAME (xl domname) and, when the guest's UUID is known, carries it (xl list -v ID): the copy a
-    /// transfer left there, never another domain whose name or listed line merely looks alike.</summary>
+    /// is named exactly NAME (xl domname) and, when the guest's UUID is known, carries it in the UUID column of xl list
+    /// -v ID (the field right after the state and the time): the copy a transfer left there, never another domain whose
+    /// name or listed line merely looks alike. Asked up to 3 times when the destination cannot be reached (ssh's 255,
+    /// timeout's 124); a domain that is not the guest is an answer at once.</summary>
     internal static ShellScript SameDomainFunction(IReadOnlyList<string> destination, Guid? uuid)
     {
         // $xenps_to: the time limit of each ssh round trip (timeout 90) where the host has timeout(1); empty otherwise.
         var s = new ShellScript()
-            .Line($"xenps_same() {{")
-            .Line($"  [ \"$($xenps_to {ShellScript.Words(destination.Concat(new[] { "xl", "domname" }))} \"$1\" </dev/null 2>/dev/null)\" = \"$2\" ] || return 1");
+            .Line($"xenps_same1() {{")
+            .Line($"  xenps_sn=$($xenps_to {ShellScript.Words(destination.Concat(new[] { "xl", "domname" }))} \"$1\" </dev/null 2>/dev/null); xenps_sx=$?")
+            .Line($"  case $xenps_sx in 0) ;; 124|255) return 2 ;; *) return 1 ;; esac")
+            .Line($"  [ \"$xenps_sn\" = \"$2\" ] || return 1");
         if (uuid is { } u)
         {
-            s.Line($"  $xenps_to {ShellScript.Words(destination.Concat(new[] { "xl", "list", "-v" }))} \"$1\" </dev/null 2>/dev/null | U={u.ToString("D")} awk 'NR == 2 {{ for (i = 1; i <= NF; i++) if ($i == ENVIRON[\"U\"]) f = 1 }} END {{ exit !f }}'");
+            s.Line($"  xenps_sv=$($xenps_to {ShellScript.Words(destination.Concat(new[] { "xl", "list", "-v" }))} \"$1\" </dev/null 2>/dev/null); xenps_sx=$?")
+             .Line($"  case $xenps_sx in 0) ;; 124|255) return 2 ;; *) return 1 ;; esac")
+             .Line($"  printf '%s\\n' \"$xenps_sv\" | U={u.ToString("D")} awk 'NR == 2 {{ for (i = 3; i <= NF; i++) if ($i == ENVIRON[\"U\"] && $(i - 1) ~ /^[0-9.]+$/ && $(i - 2) ~ /^[-a-z]+$/) f = 1 }} END {{ exit !f }}'");
         }
-        return s.Line($"}}");
+        return s.Line($"}}")
+            .Line($"xenps_same() {{")
+            .Line($"  for xenps_sk in 1 2 3; do xenps_same1 \"$@\"; case $? in 0) return 0 ;; 1) return 1 ;; esac; sleep 2; done")
+            .Line($"  return 1")
+            .Line($"}}");
     }
 
     /// <summary>From the source, the ssh command xl will use, running xl info host on the destination (exit code 254
@@ -699,7 +715,7 @@ public sealed class XenMigrator
             .Line($"xenps_note transfer save=$xenps_sr restore=$xenps_r stopped=$xenps_stopped")
             .Line($"xenps_note phase checking-destination")
             .Line($"xenps_to=''; command -v timeout >/dev/null 2>&1 && xenps_to='timeout 90'")
-            .Append(SameDomainFunction(ssh, plan.Uuid))
+            .Append(SameDomainFunction(ssh, plan.Uuid ?? domain.Uuid))
             .Line($"XENPS_N={domain.Name}; export XENPS_N")
             .Line($"xenps_ok=0; [ \"$xenps_sr\" = 0 ] && [ \"$xenps_r\" = 0 ] && xenps_ok=1")
             // Asked until the answer is final: up to 3 tries when dst cannot be asked; while dst lists the guest neither

@@ -167,25 +167,36 @@ public sealed class CheckpointSaveScriptTests : IDisposable
 
     [Theory]
     [MemberData(nameof(ShellSandbox.Shells), MemberType = typeof(ShellSandbox))]
-    public async Task AFolderEveryUserMayWriteToIsRefusedUnlessItIsSticky(string shell)
+    public async Task AFolderAnotherUserMayChangeIsRefusedOnTheWholeWayUp(string shell)
     {
-        // Between the 0600 file and xl's open of the path, anyone who may rename entries there could swap in a link.
+        // Between the 0600 file and xl's open of the path, anyone who may rename entries in the folder, or in a folder
+        // above it, could swap in a link: such folders are refused before anything is made or xl runs.
         File.WriteAllText(Path.Combine(_t.Dir, "mode"), "ok");
-        var open = Directory.CreateDirectory(Path.Combine(_t.Files, "open dir")).FullName;
-        var sticky = Directory.CreateDirectory(Path.Combine(_t.Files, "sticky dir")).FullName;
-        var own = Directory.CreateDirectory(Path.Combine(_t.Files, "own dir")).FullName;
-        const UnixFileMode all = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite |
-                                 UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        File.SetUnixFileMode(open, all);
-        File.SetUnixFileMode(sticky, all | UnixFileMode.StickyBit);
-        File.SetUnixFileMode(own, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute |
-                                  UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        const UnixFileMode rwx = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode rx = UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        string Dir(string name, UnixFileMode mode, string? under = null)
+        {
+            var d = Directory.CreateDirectory(Path.Combine(under ?? _t.Files, name)).FullName;
+            File.SetUnixFileMode(d, mode);
+            return d;
+        }
+        var open = Dir("open dir", rwx | rx | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
+        var group = Dir("group dir", rwx | rx | UnixFileMode.GroupWrite);
+        var someoneElses = Dir("someone else's", rwx | rx);
+        using (var chown = System.Diagnostics.Process.Start("chown", new[] { "65534", someoneElses })) chown.WaitForExit();
+        var inOpen = Dir("tidy", rwx | rx, under: open);
+        var sticky = Dir("sticky dir", rwx | rx | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.StickyBit);
+        var own = Dir("own dir", rwx | rx);
         var g = new XenDomain { Name = "g", Id = 7 };
-        var ex = await Assert.ThrowsAsync<XenException>(() => CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, g, Path.Combine(open, "g.save"), false, false,
-            TimeSpan.FromSeconds(60), CancellationToken.None));
-        Assert.Equal("XenInvalidArgument", ex.ErrorId);
-        Assert.Contains("writable by every user", ex.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFileSystemEntries(open));
+        foreach (var dir in new[] { open, group, someoneElses, inOpen })
+        {
+            var ex = await Assert.ThrowsAsync<XenException>(() => CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, g, Path.Combine(dir, "g.save"), false, false,
+                TimeSpan.FromSeconds(60), CancellationToken.None));
+            Assert.Equal("XenInvalidArgument", ex.ErrorId);
+            Assert.Contains("may be changed by another user", ex.Message, StringComparison.Ordinal);
+            Assert.Contains(dir == inOpen ? open : dir, ex.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(dir, "g.save")), dir);
+        }
         Assert.DoesNotContain(_t.Calls(), c => c.Args.Length > 0 && c.Args[0] == "save");
         foreach (var dir in new[] { sticky, own })
         {

@@ -30,7 +30,8 @@ public sealed class LiveMoveScriptTests : IDisposable
         // The destination, through ssh: a paused NAME--incoming (id 11) until it is destroyed.
         _t.Tool("ssh", "for a in \"$@\"; do p2=\"$p1\"; p1=\"$a\"; done\n" +
                        "case \"$p2 $p1\" in\n" +
-                       "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; [ -f \"$XENPS_T_DIR/destroyed\" ] || printf '%s--incoming 11 96 1 --p--- 0.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\" ;;\n" +
+                       // the id of the copy from the file "later" once listed once (a copy of another migration)
+                       "  'xl list') printf 'Name ID Mem VCPUs State Time(s)\\nDomain-0 0 768 2 r----- 1.0\\n'; i=11; [ -f \"$XENPS_T_DIR/listed\" ] && [ -f \"$XENPS_T_DIR/later\" ] && i=$(cat \"$XENPS_T_DIR/later\"); : > \"$XENPS_T_DIR/listed\"; [ -f \"$XENPS_T_DIR/destroyed\" ] || printf '%s--incoming %s 96 1 --p--- 0.0\\n' \"$(cat \"$XENPS_T_DIR/name\")\" \"$i\" ;;\n" +
                        "  'domname 11') printf '%s--incoming\\n' \"$(cat \"$XENPS_T_DIR/name\")\" ;;\n" +
                        "  '-v 11') printf 'Name ID Mem VCPUs State Time(s) UUID Reason-Code Security Label\\n%s--incoming 11 96 1 --p--- 0.0 %s - -\\n' \"$(cat \"$XENPS_T_DIR/name\")\" \"$(cat \"$XENPS_T_DIR/uuid\")\" ;;\n" +
                        "  'destroy 11') : > \"$XENPS_T_DIR/destroyed\" ;;\n" +
@@ -82,6 +83,30 @@ public sealed class LiveMoveScriptTests : IDisposable
         Assert.Equal(uuid.Length > 0 && migrateExit != 0 && sourceState is "-b----" or "r-----",
             calls.Any(c => c.Tool == "ssh" && c.Args.Length >= 3 && c.Args[^3] == "list" && c.Args[^2] == "-v" && c.Args[^1] == "11"));
         if (migrateExit == 0) Assert.Single(calls);
+        Assert.False(File.Exists(_t.Canary), "the canary exists");
+    }
+
+    /// <summary>A copy that the destination lists only after the first look (another migration of the guest, retried
+    /// meanwhile) is never destroyed: only the copies of the first look are, in one round.</summary>
+    [Theory]
+    [InlineData("sh")]
+    [InlineData("busybox")]
+    public async Task ACopyThatAppearsLaterIsAnotherMigrationsAndIsLeftAlone(string shell)
+    {
+        File.WriteAllText(Path.Combine(_t.Dir, "name"), Name);
+        File.WriteAllText(Path.Combine(_t.Dir, "state"), "-b----");
+        File.WriteAllText(Path.Combine(_t.Dir, "rc"), "1");
+        File.WriteAllText(Path.Combine(_t.Dir, "uuid"), GuestUuid);
+        File.WriteAllText(Path.Combine(_t.Dir, "later"), "12");
+        var domain = new XenDomain { Name = Name, Id = 7, State = XenDomainState.Running, Uuid = Guid.Parse(GuestUuid) };
+        var address = new SshTarget("xenlab2", "root", null);
+        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true }, address, XenMigrator.BuildSshCommand(address));
+        var run = await _t.RunHeldScriptAsync(shell, XenMigrator.BuildLiveScript(plan, domain).Text);
+
+        Assert.Equal(1, run.ExitCode);
+        var calls = _t.Calls().Where(c => c.Tool == "ssh").Select(c => string.Join(" ", c.Args.Skip(c.Args.Length - 2))).ToList();
+        Assert.Equal(new[] { "xl list", "xl list" }, calls);
+        Assert.False(File.Exists(Path.Combine(_t.Dir, "destroyed")));
         Assert.False(File.Exists(_t.Canary), "the canary exists");
     }
 }
