@@ -888,7 +888,7 @@ public sealed class XenMigrator
                 var s = onSource is null ? $"'{src}' no longer lists it (id {domain.Id})" : $"'{src}' lists it as '{onSource.Name}' ({onSource.StateText}, id {onSource.Id})";
                 if (awayCopy is not null && awayCopy.Id != onSource?.Id) s += $" and has '{awayCopy.Name}' ({awayCopy.StateText}, id {awayCopy.Id})";
                 var there = onDestination is null ? $"'{dst}' does not list it" : $"'{dst}' lists '{onDestination.Name}' ({onDestination.StateText}, id {onDestination.Id})";
-                where = $" Now {s}; {there}.{clearedText} XenPS resumed nothing{(cleared.Count == 0 ? " and destroyed nothing" : " and destroyed no other copy")}: check both hosts and keep at most one copy running (never both: they share the disks).";
+                where = $" Now {s}; {there}.{clearedText} {(cleared.Count == 0 ? "XenPS resumed and destroyed nothing" : "XenPS resumed nothing and destroyed no other copy")}: check both hosts and keep at most one copy running (never both: they share the disks).";
             }
         }
         catch (Exception ex) when (ex is XenException || ex is OperationCanceledException)
