@@ -77,8 +77,8 @@ public static class CheckpointFile
         else before.Line($"if [ -e \"$xenps_p\" ]; then echo 'xenps-save: the file exists' >&2; exit {SaveExistsExit}; fi");
         // noclobber: the file is created by this shell (O_EXCL), never one that appeared since the test above.
         before.Line($"if ( set -C; : > \"$xenps_p\" ); then xenps_mine=1; else [ \"$xenps_moved\" = 1 ] && mv -f -- \"$xenps_b\" \"$xenps_p\"; exit {SaveCreateFailedExit}; fi");
+        // (The supervisor ignores SIGPIPE and SIGHUP for a run with an after-part: it runs even when the session is gone.)
         var after = new ShellScript()
-            .Line($"trap '' PIPE HUP")
             .Line($"if [ \"$xenps_r\" = 0 ]; then")
             .Line($"  [ \"$xenps_moved\" = 1 ] && rm -f -- \"$xenps_b\"")
             .Line($"  sync >/dev/null 2>&1")
@@ -106,15 +106,8 @@ public static class CheckpointFile
     {
         var script = BuildSaveScript(domain, path, replace, keepRunning, timeout);
         var display = host.Describe("xl", keepRunning ? new[] { "save", "-c", XlClient.IdArgument(domain.Id), path } : new[] { "save", XlClient.IdArgument(domain.Id), path });
-        var options = new HostRunOptions
-        {
-            Timeout = timeout,
-            HoldInputOpen = true, // the lifeline of the script's own supervisor (it is not wrapped again)
-            OnCommandLine = _ => output.WriteVerbose("Running: " + SecretRedactor.Redact(display) + " (supervised on the host; the file is removed again if the save does not complete)"),
-            OnStandardErrorLine = onStandardErrorLine is null ? null : line => onStandardErrorLine(SecretRedactor.Redact(line)),
-        };
-        var result = await host.RunScriptAsync(script, options, cancellationToken).ConfigureAwait(false);
-        output.WriteDebug(XlClient.DescribeResult(display, result));
+        var result = await XlClient.RunSelfSupervisedAsync(host, output, script, display,
+            "supervised on the host; the file is removed again if the save does not complete", timeout, onStandardErrorLine, cancellationToken).ConfigureAwait(false);
         switch (result.ExitCode)
         {
             case 0:

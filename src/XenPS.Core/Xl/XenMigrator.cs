@@ -338,17 +338,10 @@ public sealed class XenMigrator
             try
             {
                 var args = new[] { "migrate", "-s", plan.SshCommandText, XlClient.IdArgument(domain.Id), plan.Address.Host };
-                var options = new HostRunOptions
-                {
-                    Timeout = plan.Request.Timeout,
-                    HoldInputOpen = true, // the lifeline of the script's own supervisor (it is not wrapped again)
-                    OnCommandLine = _ => Output.WriteVerbose("Running: " + SecretRedactor.Redact(_source.Host.Describe("xl", args)) + " (supervised on the host)"),
-                    // as every xl run's (XlClient.RunToolAsync): libxl's lines may carry qemu's -spice password
-                    OnStandardErrorLine = line => OnLine(SecretRedactor.Redact(line)),
-                };
-                var result = await _source.Host.RunScriptAsync(BuildLiveScript(plan, domain), options, ct).ConfigureAwait(false);
-                Output.WriteDebug(XlClient.DescribeResult(_source.Host.Describe("xl", args), result));
-                if (result.ExitCode != 0) throw XlErrorClassifier.Classify(result, _source.Host.Describe("xl", args), _source.Host.ComputerName);
+                var display = _source.Host.Describe("xl", args);
+                var result = await XlClient.RunSelfSupervisedAsync(_source.Host, Output, BuildLiveScript(plan, domain), display, "supervised on the host",
+                    plan.Request.Timeout, OnLine, ct).ConfigureAwait(false);
+                if (result.ExitCode != 0) throw XlErrorClassifier.Classify(result, display, _source.Host.ComputerName);
             }
             catch (XenException ex) when (!ct.IsCancellationRequested)
             {
@@ -459,7 +452,8 @@ public sealed class XenMigrator
     /// client went away), the clean-up xl leaves to the admin when the sender is gone: the destination keeps its
     /// paused NAME--incoming copy when it lost the sender before the final handshake. When the source lists the
     /// domain again under its own name and id, running (xl resumed it), each NAME--incoming on the destination that is
-    /// paused is destroyed there by id, after its name is read again (xl domname): the host pair ends in the old state.
+    /// paused, and was listed at the first look, is destroyed there by id, after its name and UUID are read again by
+    /// that id (<see cref="SameDomainFunction"/>): the host pair ends in the old state.
     /// A source copy that is not running is never acted on here (the client, or the admin, decides).
     /// </summary>
     internal static ShellScript BuildLiveScript(XenMigrationPlan plan, XenDomain domain)
@@ -467,9 +461,8 @@ public sealed class XenMigrator
         var id = XlClient.IdArgument(domain.Id);
         var work = SshXenHost.BuildExecScript("xl", new[] { "migrate", "-s", plan.SshCommandText, id, plan.Address.Host });
         var dest = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToList();
+        // (The supervisor ignores SIGPIPE and SIGHUP for a run with an after-part: it runs even when the session is gone.)
         var after = new ShellScript()
-            .Line($"trap '' PIPE HUP")
-            .Line($"xenps_to=''; command -v timeout >/dev/null 2>&1 && xenps_to='timeout 90'")
             .Append(SameDomainFunction(dest, plan.Uuid ?? domain.Uuid))
             .Line($"if [ \"$xenps_r\" != 0 ]; then")
             .Line($"  xenps_st=$(xl list 2>/dev/null | I={id} N={domain.Name} awk 'NR > 1 && $2 == ENVIRON[\"I\"] && $1 == ENVIRON[\"N\"] {{ print $5 }}')")
@@ -499,15 +492,17 @@ public sealed class XenMigrator
         return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(plan.Request.Timeout), RemoteStopMode.ChildrenFirst, null, after));
     }
 
-    /// <summary>A shell function, xenps_same ID NAME: true when the destination's domain ID (by id, never by a name)
+    /// <summary>Sets xenps_to (the time limit of an ssh round trip) and defines the shell function xenps_same ID NAME: true when the destination's domain ID (by id, never by a name)
     /// is named exactly NAME (xl domname) and, when the guest's UUID is known, carries it in the UUID column of xl list
     /// -v ID (the field right after the state and the time): the copy a transfer left there, never another domain whose
     /// name or listed line merely looks alike. Asked up to 3 times when the destination cannot be reached (ssh's 255,
     /// timeout's 124); a domain that is not the guest is an answer at once.</summary>
     internal static ShellScript SameDomainFunction(IReadOnlyList<string> destination, Guid? uuid)
     {
-        // $xenps_to: the time limit of each ssh round trip (timeout 90) where the host has timeout(1); empty otherwise.
+        // $xenps_to, also for the caller's own ssh round trips: their time limit (timeout 90) where the host has
+        // timeout(1); empty otherwise.
         var s = new ShellScript()
+            .Line($"xenps_to=''; command -v timeout >/dev/null 2>&1 && xenps_to='timeout 90'")
             .Line($"xenps_same1() {{")
             .Line($"  xenps_sn=$($xenps_to {ShellScript.Words(destination.Concat(new[] { "xl", "domname" }))} \"$1\" </dev/null 2>/dev/null); xenps_sx=$?")
             .Line($"  case $xenps_sx in 0) ;; 124|255) return 2 ;; *) return 1 ;; esac")
@@ -677,8 +672,9 @@ public sealed class XenMigrator
         var limit = (int)Math.Ceiling(plan.Request.Timeout.TotalSeconds);
         var settle = Math.Max(0, (int)Math.Ceiling(plan.Request.SettleTime.TotalSeconds));
 
+        // (The supervisor ignores SIGPIPE and SIGHUP for a run with an after-part: the decision is made even when the
+        // session is gone.)
         var before = new ShellScript()
-            .Line($"trap '' PIPE HUP")
             .Line($"umask 077")
             .Append(StatusFolderLines(plan))
             .Line($"mkdir -p -- \"$xenps_sd\" 2>/dev/null")
@@ -714,7 +710,6 @@ public sealed class XenMigrator
             .Line($"xenps_sr=$(cat -- \"$xenps_sf.save\" 2>/dev/null); rm -f -- \"$xenps_sf.save\" \"$xenps_sf.pipe\"; [ -n \"$xenps_sr\" ] || xenps_sr=none")
             .Line($"xenps_note transfer save=$xenps_sr restore=$xenps_r stopped=$xenps_stopped")
             .Line($"xenps_note phase checking-destination")
-            .Line($"xenps_to=''; command -v timeout >/dev/null 2>&1 && xenps_to='timeout 90'")
             .Append(SameDomainFunction(ssh, plan.Uuid ?? domain.Uuid))
             .Line($"XENPS_N={domain.Name}; export XENPS_N")
             .Line($"xenps_ok=0; [ \"$xenps_sr\" = 0 ] && [ \"$xenps_r\" = 0 ] && xenps_ok=1")

@@ -53,6 +53,26 @@ public sealed partial class XlClient
         return result;
     }
 
+    /// <summary>Runs a script that carries its own supervisor (<see cref="RemoteSupervisor"/>: its standard input is its
+    /// lifeline, held open here) and stands for one xl command: Verbose shows that command, <paramref name="display"/>,
+    /// with <paramref name="note"/>; standard error lines are redacted before <paramref name="onStandardErrorLine"/>; Debug
+    /// gets the result. The exit code is not checked: each script has its own.</summary>
+    public static async Task<CommandResult> RunSelfSupervisedAsync(IXenHost host, IXenOutput output, ShellScript script, string display, string note,
+        TimeSpan timeout, Action<string>? onStandardErrorLine, CancellationToken cancellationToken)
+    {
+        var options = new HostRunOptions
+        {
+            Timeout = timeout,
+            HoldInputOpen = true, // the lifeline of the script's own supervisor (it is not wrapped again)
+            OnCommandLine = _ => output.WriteVerbose("Running: " + SecretRedactor.Redact(display) + " (" + note + ")"),
+            // as every xl run's (RunToolAsync): libxl's lines may carry qemu's -spice password
+            OnStandardErrorLine = onStandardErrorLine is null ? null : line => onStandardErrorLine(SecretRedactor.Redact(line)),
+        };
+        var result = await host.RunScriptAsync(script, options, cancellationToken).ConfigureAwait(false);
+        output.WriteDebug(DescribeResult(display, result));
+        return result;
+    }
+
     /// <summary>Runs a read-only xl query (list, info, vcpu-list, uptime): like <see cref="RunAsync"/> with check, and
     /// marked <see cref="HostRunOptions.Query"/>, so that a session's host may answer it through its query channel.</summary>
     private async Task<CommandResult> QueryAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
