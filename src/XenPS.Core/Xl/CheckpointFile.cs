@@ -68,8 +68,9 @@ public static class CheckpointFile
             .Line($"while :; do")
             .Line($"  [ -n \"$(find \"$xenps_d/.\" -prune \\( -user 0 -o -user \"$xenps_u\" \\) \\( -perm -1000 -o ! \\( -perm -0020 -o -perm -0002 \\) \\) -print 2>/dev/null)\" ] ||")
             .Line($"    {{ printf 'xenps-save: another user may change the folder %s (owned by someone else, or writable by group or others without the sticky bit)\\n' \"$xenps_d\" >&2; exit {SaveUnsafeFolderExit}; }}")
-            .Line($"  [ \"$xenps_d\" = / ] && break")
-            .Line($"  xenps_d=$(dirname -- \"$xenps_d\")")
+            // Up to the root: where dirname gives back what it was given ("/", and "//" for BusyBox, which never
+            // shortens it to "/").
+            .Line($"  xenps_n=$(dirname -- \"$xenps_d\"); [ \"$xenps_n\" = \"$xenps_d\" ] && break; xenps_d=$xenps_n")
             .Line($"done");
         // The replaced file is moved aside under a name that must be free: never over another file (a leftover of an
         // interrupted save may be the only good copy), never into a directory a link there points to.

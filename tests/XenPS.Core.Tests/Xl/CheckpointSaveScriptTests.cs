@@ -203,6 +203,12 @@ public sealed class CheckpointSaveScriptTests : IDisposable
             await CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, g, Path.Combine(dir, "g.save"), false, false, TimeSpan.FromSeconds(60), CancellationToken.None);
             Assert.Equal("partial-complete", File.ReadAllText(Path.Combine(dir, "g.save")));
         }
+        // A path written with a leading "//", and BusyBox's dirname (Alpine's), which keeps "//" as it is: the walk up
+        // still ends.
+        _t.Tool("dirname", "exec busybox dirname \"$@\"");
+        var twice = "/" + Path.Combine(own, "g2.save");
+        await CheckpointFile.SaveAsync(Host(shell), NullXenOutput.Instance, g, twice, false, false, TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal("partial-complete", File.ReadAllText(Path.Combine(own, "g2.save")));
     }
 
     [Theory]
