@@ -401,8 +401,8 @@ public sealed class XenMigrator
         var options = new HostRunOptions
         {
             Timeout = plan.Request.Timeout + OutcomeWait,
-            OnStandardErrorLine = onLine,
-            OnCommandLine = line => Output.WriteVerbose("Running: " + line),
+            OnStandardErrorLine = line => onLine(SecretRedactor.Redact(line)), // as every xl run's: libxl's lines may carry qemu's -spice password
+            OnCommandLine = line => Output.WriteVerbose("Running: " + SecretRedactor.Redact(line)),
             HoldInputOpen = true, // the lifeline of the script's own supervisor (it is not wrapped again)
         };
         CommandResult? result = null;
