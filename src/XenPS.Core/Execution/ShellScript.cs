@@ -83,33 +83,6 @@ public sealed class ShellScript
         return this;
     }
 
-    /// <summary>
-    /// Appends <paramref name="command"/> fed <paramref name="content"/> through a quoted here-document (sh expands
-    /// nothing in it). The content is written as it is, with a newline added at its end when it has none; the marker
-    /// is chosen so that no line of the content can end the document early. <paramref name="then"/> follows the
-    /// redirection on the same line (e.g. "|| fail write").
-    /// </summary>
-    public ShellScript HereDocument(FormattableString command, string content, FormattableString? then = null)
-    {
-        if (content is null) throw new ArgumentNullException(nameof(content));
-        if (content.IndexOf('\0') >= 0) throw new ArgumentException("Text for sh cannot contain a NUL character.", nameof(content));
-        var lines = new HashSet<string>(content.Split('\n').Select(l => l.TrimEnd('\r')), StringComparer.Ordinal);
-        string marker;
-        do marker = "XENPS_EOF_" + Guid.NewGuid().ToString("N"); while (lines.Contains(marker));
-        foreach (var (target, display) in new[] { (_text, false), (_display, true) })
-        {
-            target.Append(display ? RenderForDisplay(command) : Render(command)).Append(" <<'").Append(marker).Append('\'');
-            if (then is not null) target.Append(' ').Append(display ? RenderForDisplay(then) : Render(then));
-            target.Append('\n');
-            target.Append(content);
-            if (content.Length > 0 && content[content.Length - 1] != '\n') target.Append('\n');
-            target.Append(marker).Append('\n');
-        }
-        AdoptSecrets(command);
-        AdoptSecrets(then);
-        return this;
-    }
-
     /// <summary>How many bytes of content one printf of <see cref="Bytes"/> writes.</summary>
     internal const int BytesPerPrintf = 4096;
 
@@ -180,7 +153,7 @@ public sealed class ShellScript
     public string Text => _text.ToString();
 
     /// <summary>The script for Verbose, Debug and error messages: every registered secret masked, and whatever
-    /// <see cref="SecretRedactor"/> recognises as a password (a config file's vncpasswd in a here-document).</summary>
+    /// <see cref="SecretRedactor"/> recognises as a password (a config file's vncpasswd in a command).</summary>
     public string DisplayText => SecretRedactor.Redact(Redact(_display.ToString()));
 
     /// <summary>Masks this script's secrets in any text, e.g. a program's output: as they are, quoted as a word, and

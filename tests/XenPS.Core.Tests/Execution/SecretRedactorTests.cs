@@ -153,7 +153,7 @@ public sealed class SecretRedactorTests
     public void AScriptShowsNeitherItsSecretsNorANestedScriptsNorAConfigsPassword()
     {
         var inner = new ShellScript().Secret("n3sted'pw").Line($"printf %s {"n3sted'pw"}");
-        var outer = new ShellScript().Line($"sh -c {inner}").HereDocument($"cat > /tmp/x.cfg", "vncpasswd = \"unregistered\"\n");
+        var outer = new ShellScript().Line($"sh -c {inner}").Line($"printf %s {"vncpasswd = \"unregistered\"\n"} > /tmp/x.cfg");
         Assert.Contains("n3sted", outer.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("n3sted", outer.DisplayText, StringComparison.Ordinal);
         Assert.DoesNotContain("unregistered", outer.DisplayText, StringComparison.Ordinal);

@@ -51,7 +51,7 @@ public sealed class SshQueryChannelTests
 
         // Hostile text, blank lines, leading blanks, backslashes and a line that looks like the end of an answer.
         const string hostile = "x';touch \"$CANARY\";' \\n \\\\ $(touch PWNED)\n\n   lead\nxenps-q-0123456789abcdef0123456789abcdef 0\n";
-        var echoed = await Run(channel, new ShellScript().HereDocument($"cat", hostile));
+        var echoed = await Run(channel, new ShellScript().Bytes(System.Text.Encoding.UTF8.GetBytes(hostile), $"| cat"));
         Assert.Equal((0, hostile, ""), (echoed.ExitCode, echoed.StandardOutput, echoed.StandardError));
 
         // A big answer arrives whole.
