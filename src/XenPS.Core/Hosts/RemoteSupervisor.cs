@@ -22,7 +22,8 @@ namespace XenPS.Core.Hosts;
 /// counted on the remote clock from the start) has passed;</item>
 /// <item>stops the work when one of those happens (<see cref="RemoteStopMode"/>): a single program through its child
 /// processes first (xl migrate's ssh transport, libxl's save helper), so that it fails as when its transport breaks and
-/// cleans up after itself (xl migrate resumes the guest at the sender); a work that handles SIGTERM itself (the
+/// cleans up after itself (xl migrate resumes the guest at the sender); xl save and xl migrate through their helpers
+/// only, also those that start later (<see cref="RemoteStopMode.HelpersOnly"/>); a work that handles SIGTERM itself (the
 /// not-live move) through SIGTERM to its first process only; either has up to <see cref="LeaderGraceSeconds"/> s to
 /// end; then (or at once for a plain script) SIGTERM to the whole group, and SIGKILL after
 /// <see cref="TermGraceSeconds"/> s;</item>
@@ -66,7 +67,13 @@ internal static class RemoteSupervisor
     public static ShellScript Wrap(ShellScript work, int deadlineSeconds, RemoteStopMode stop, ShellScript? before = null, ShellScript? after = null)
     {
         var deadline = Math.Max(0, deadlineSeconds);
-        var mode = stop switch { RemoteStopMode.ChildrenFirst => "children", RemoteStopMode.LeaderFirst => "leader", _ => "group" };
+        var mode = stop switch
+        {
+            RemoteStopMode.ChildrenFirst => "children",
+            RemoteStopMode.HelpersOnly => "helpers",
+            RemoteStopMode.LeaderFirst => "leader",
+            _ => "group",
+        };
         var s = new ShellScript();
         foreach (var secret in work.Secrets) s.Secret(secret);
         s.Line($"{{");
@@ -110,9 +117,12 @@ internal static class RemoteSupervisor
         s.Line($"      xenps_m={mode}; xenps_n=0");
         // A program without children (nothing to cut) goes straight to SIGTERM of the group.
         s.Line($"      [ \"$xenps_m\" = children ] && {{ pkill -TERM -P \"$xenps_w\" 2>/dev/null || xenps_m=group; }}");
+        s.Line($"      [ \"$xenps_m\" = helpers ] && pkill -TERM -P \"$xenps_w\" 2>/dev/null");
         s.Line($"      [ \"$xenps_m\" = leader ] && kill -s TERM \"$xenps_w\" 2>/dev/null");
         s.Line($"      if [ \"$xenps_m\" != group ]; then");
-        s.Line($"        while kill -s 0 \"$xenps_w\" 2>/dev/null && [ \"$xenps_n\" -lt {LeaderGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); done");
+        // A helper started since the last look gets its SIGTERM too (xl save forks libxl's save helper only after it has
+        // written the file's header).
+        s.Line($"        while kill -s 0 \"$xenps_w\" 2>/dev/null && [ \"$xenps_n\" -lt {LeaderGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); [ \"$xenps_m\" = helpers ] && pkill -TERM -P \"$xenps_w\" 2>/dev/null; done");
         s.Line($"      fi");
         s.Line($"      xenps_signal TERM; xenps_n=0");
         s.Line($"      while xenps_alive && [ \"$xenps_n\" -lt {TermGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); done");
@@ -142,6 +152,14 @@ internal enum RemoteStopMode
     /// <summary>A single program: SIGTERM to its child processes first (its transport or helpers), so that it fails as
     /// when those break and cleans up; then the group.</summary>
     ChildrenFirst,
+
+    /// <summary>xl save and xl migrate: SIGTERM only to the program's child processes (libxl's save helper, which then
+    /// fails its save and lets xl resume the guest; xl migrate's ssh transport), as soon as it has any (looked for
+    /// every second), never to the program itself while it may be suspending the guest: a program killed there leaves
+    /// the guest suspended with no one to resume it (found on the lab: a connection cut 0.3 s into Save-XenDomain, before
+    /// xl had started its helper, sent SIGTERM to xl while it asked the guest to suspend). The group gets SIGTERM only
+    /// when the program has not ended after <see cref="RemoteSupervisor.LeaderGraceSeconds"/> s.</summary>
+    HelpersOnly,
 
     /// <summary>A work that traps SIGTERM and stops itself in order (the not-live move cuts its transport and lets xl save
     /// resume the guest): SIGTERM to its first process only; then the group.</summary>

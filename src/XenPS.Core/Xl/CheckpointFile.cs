@@ -95,7 +95,7 @@ public static class CheckpointFile
             .Line($"[ \"$xenps_mine\" = 1 ] && rm -f -- \"$xenps_p\"")
             .Line($"[ \"$xenps_moved\" = 1 ] && {{ mv -f -- \"$xenps_b\" \"$xenps_p\" || echo 'xenps-save: the replaced checkpoint could not be put back; it is' \"$xenps_b\" >&2; }}")
             .Line($"exit \"$xenps_r\"");
-        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(timeout), RemoteStopMode.ChildrenFirst, before, after));
+        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(timeout), RemoteStopMode.HelpersOnly, before, after));
     }
 
     /// <summary>Runs <see cref="BuildSaveScript"/> on the host and waits for it (at most <paramref name="timeout"/>).</summary>

@@ -489,7 +489,7 @@ public sealed class XenMigrator
             .Line($"  esac")
             .Line($"fi")
             .Line($"exit \"$xenps_r\"");
-        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(plan.Request.Timeout), RemoteStopMode.ChildrenFirst, null, after));
+        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(plan.Request.Timeout), RemoteStopMode.HelpersOnly, null, after));
     }
 
     /// <summary>Sets xenps_to (the time limit of an ssh round trip) and defines the shell function xenps_same ID NAME: true when the destination's domain ID (by id, never by a name)
