@@ -40,6 +40,10 @@ internal static class RemoteSupervisor
     /// <summary>How long a work stopped through its children (or through its own TERM trap) has to end by itself.</summary>
     public const int LeaderGraceSeconds = 30;
 
+    /// <summary>How long xl save or xl migrate, stopped through its helpers, has to end by itself: longer than libxl's
+    /// own wait for a guest to acknowledge a suspend request (60 s), after which xl resumes the guest.</summary>
+    public const int HelperGraceSeconds = 90;
+
     /// <summary>How long the group has between SIGTERM and SIGKILL.</summary>
     public const int TermGraceSeconds = 3;
 
@@ -105,6 +109,10 @@ internal static class RemoteSupervisor
         s.Line($"  [ \"$xenps_d\" -gt 0 ] && xenps_e=$(( $(date +%s 2>/dev/null) + xenps_d ))");
         s.Line($"  xenps_alive() {{ if [ \"$xenps_g\" = 1 ]; then kill -s 0 -- \"-$xenps_w\" 2>/dev/null; else kill -s 0 \"$xenps_w\" 2>/dev/null; fi; }}");
         s.Line($"  xenps_signal() {{ if [ \"$xenps_g\" = 1 ]; then kill -s \"$1\" -- \"-$xenps_w\" 2>/dev/null; else kill -s \"$1\" \"$xenps_w\" 2>/dev/null; pkill -\"$1\" -P \"$xenps_w\" 2>/dev/null; fi; }}");
+        // The helpers of xl save and xl migrate by name (pkill -x matches the process name: 15 characters on Linux, 19 on FreeBSD): libxl's save
+        // helper, and the migration transport (sh -c "ssh ..."); never the hotplug scripts xl runs when it destroys a
+        // saved or migrated domain (block, vif-bridge...), which a stop must not cut in the middle.
+        s.Line($"  xenps_helpers() {{ pkill -TERM -P \"$xenps_w\" -x 'libxl-save-help(er)?|ssh|sh' 2>/dev/null; }}");
         s.Line($"  while kill -s 0 \"$xenps_w\" 2>/dev/null; do");
         s.Line($"    xenps_why=''");
         s.Line($"    if ! kill -s 0 \"$xenps_c\" 2>/dev/null; then xenps_why=lifeline");
@@ -117,12 +125,13 @@ internal static class RemoteSupervisor
         s.Line($"      xenps_m={mode}; xenps_n=0");
         // A program without children (nothing to cut) goes straight to SIGTERM of the group.
         s.Line($"      [ \"$xenps_m\" = children ] && {{ pkill -TERM -P \"$xenps_w\" 2>/dev/null || xenps_m=group; }}");
-        s.Line($"      [ \"$xenps_m\" = helpers ] && pkill -TERM -P \"$xenps_w\" 2>/dev/null");
+        s.Line($"      [ \"$xenps_m\" = helpers ] && xenps_helpers");
         s.Line($"      [ \"$xenps_m\" = leader ] && kill -s TERM \"$xenps_w\" 2>/dev/null");
         s.Line($"      if [ \"$xenps_m\" != group ]; then");
+        s.Line($"        xenps_gr={LeaderGraceSeconds}; [ \"$xenps_m\" = helpers ] && xenps_gr={HelperGraceSeconds}");
         // A helper started since the last look gets its SIGTERM too (xl save forks libxl's save helper only after it has
         // written the file's header).
-        s.Line($"        while kill -s 0 \"$xenps_w\" 2>/dev/null && [ \"$xenps_n\" -lt {LeaderGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); [ \"$xenps_m\" = helpers ] && pkill -TERM -P \"$xenps_w\" 2>/dev/null; done");
+        s.Line($"        while kill -s 0 \"$xenps_w\" 2>/dev/null && [ \"$xenps_n\" -lt \"$xenps_gr\" ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); [ \"$xenps_m\" = helpers ] && kill -s 0 \"$xenps_w\" 2>/dev/null && xenps_helpers; done");
         s.Line($"      fi");
         s.Line($"      xenps_signal TERM; xenps_n=0");
         s.Line($"      while xenps_alive && [ \"$xenps_n\" -lt {TermGraceSeconds} ]; do sleep 1 >/dev/null 2>&1; xenps_n=$((xenps_n + 1)); done");
@@ -157,8 +166,9 @@ internal enum RemoteStopMode
     /// fails its save and lets xl resume the guest; xl migrate's ssh transport), as soon as it has any (looked for
     /// every second), never to the program itself while it may be suspending the guest: a program killed there leaves
     /// the guest suspended with no one to resume it (found on the lab: a connection cut 0.3 s into Save-XenDomain, before
-    /// xl had started its helper, sent SIGTERM to xl while it asked the guest to suspend). The group gets SIGTERM only
-    /// when the program has not ended after <see cref="RemoteSupervisor.LeaderGraceSeconds"/> s.</summary>
+    /// xl had started its helper, sent SIGTERM to xl while it asked the guest to suspend). Helpers are known by name
+    /// (libxl-save-helper, ssh, sh): the hotplug scripts xl runs are left alone. The group gets SIGTERM only when the
+    /// program has not ended after <see cref="RemoteSupervisor.HelperGraceSeconds"/> s.</summary>
     HelpersOnly,
 
     /// <summary>A work that traps SIGTERM and stops itself in order (the not-live move cuts its transport and lets xl save

@@ -28,7 +28,7 @@ public sealed class XenMigrationRequest
     /// <summary>The limit of the transfer itself.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(600);
 
-    /// <summary>The folder of the move status files on the source host (not live); null: $env:XENPS_MOVE_STATUS_DIR,
+    /// <summary>The folder of the move status files (and live moves' locks) on the source host; null: $env:XENPS_MOVE_STATUS_DIR,
     /// else /var/run/xenps for root, else $TMPDIR/xenps-UID there.</summary>
     public string? StatusDirectory { get; set; } = Environment.GetEnvironmentVariable("XENPS_MOVE_STATUS_DIR") is { Length: > 0 } d ? d : null;
 
@@ -220,7 +220,7 @@ public sealed class XenMigrator
                 throw Fail("XenMigrationInProgress", XenErrorKind.ResourceUnavailable,
                     $"Another Move-XenDomain of '{domain.Name}' (id {domain.Id}) is still running on '{src}' (process {previous.Pid}, phase {previous.Phase ?? "starting"}): wait for it to end. Nothing was changed.");
             }
-            if (previous.WasRunning && (domain.State & XenDomainState.Paused) != 0 &&
+            if (!previous.Live && previous.WasRunning && (domain.State & XenDomainState.Paused) != 0 &&
                 previous.End is not XenMoveStatus.EndDestroyedSource and not XenMoveStatus.EndResumedSource)
             {
                 // Paused by that move, not by its owner: it ran before, and must run at the destination.
@@ -335,15 +335,18 @@ public sealed class XenMigrator
 
         if (plan.Request.Live)
         {
+            var notStarted = false;
             try
             {
                 var args = new[] { "migrate", "-s", plan.SshCommandText, XlClient.IdArgument(domain.Id), plan.Address.Host };
                 var display = _source.Host.Describe("xl", args);
                 var result = await XlClient.RunSelfSupervisedAsync(_source.Host, Output, BuildLiveScript(plan, domain), display, "supervised on the host",
                     plan.Request.Timeout, OnLine, ct).ConfigureAwait(false);
+                notStarted = result.ExitCode is BusyExit or StatusFolderExit;
+                ThrowIfNotStarted(plan, result);
                 if (result.ExitCode != 0) throw XlErrorClassifier.Classify(result, display, _source.Host.ComputerName);
             }
-            catch (XenException ex) when (!ct.IsCancellationRequested)
+            catch (XenException ex) when (!ct.IsCancellationRequested && !notStarted)
             {
                 throw await LiveFailedAsync(plan, ex).ConfigureAwait(false);
             }
@@ -420,22 +423,13 @@ public sealed class XenMigrator
 
         if (result is not null)
         {
-            if (result.ExitCode == BusyExit)
-            {
-                throw Fail("XenMigrationInProgress", XenErrorKind.ResourceUnavailable,
-                    $"Another Move-XenDomain of '{name}' is running on '{src}': wait for it to end. Nothing was changed.");
-            }
-            if (result.ExitCode == StatusFolderExit)
-            {
-                throw Fail("XenMigrationFailed", XenErrorKind.PermissionDenied,
-                    $"'{name}' was not moved: {XlErrorClassifier.Summarize(result.StandardError)} Nothing was changed.");
-            }
+            ThrowIfNotStarted(plan, result);
             // Normally the script's own lines say how it ended; the file is the authority when they do not.
             var said = XenMoveStatus.Parse(StatusFromLines(plan, result.StandardError));
-            if (said is { IsFinal: true } && said.Destination is not null) return await ForgetIfDoneAsync(plan, said, ct).ConfigureAwait(false);
+            if (said is { IsFinal: true } && said.Destination is not null) return await ForgetIfDoneAsync(plan, said, operation, ct).ConfigureAwait(false);
         }
 
-        var status = await WaitForOutcomeAsync(plan, ct).ConfigureAwait(false);
+        var status = await WaitForOutcomeAsync(plan, operation, ct).ConfigureAwait(false);
         if (status is null)
         {
             var why = lost?.Message.Split('\n')[0] ?? $"exit code {result?.ExitCode}: {XlErrorClassifier.Summarize(result?.StandardError)}";
@@ -443,7 +437,7 @@ public sealed class XenMigrator
                 $"The move of '{name}' from '{src}' to '{_destination.Host.ComputerName}' ended without a result ({why}), and its status on '{src}' could not be read. " +
                 $"'{name}' may be paused on '{src}'. Check both hosts (Get-XenDomain -ComputerName {src}, {_destination.Host.ComputerName}) before resuming anything: never run both copies.");
         }
-        return await ForgetIfDoneAsync(plan, status, ct).ConfigureAwait(false);
+        return await ForgetIfDoneAsync(plan, status, operation, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -454,13 +448,17 @@ public sealed class XenMigrator
     /// domain again under its own name and id, running (xl resumed it), each NAME--incoming on the destination that is
     /// paused, and was listed at the first look, is destroyed there by id, after its name and UUID are read again by
     /// that id (<see cref="SameDomainFunction"/>): the host pair ends in the old state.
-    /// A source copy that is not running is never acted on here (the client, or the admin, decides).
+    /// A source copy that is not running is never acted on here (the client, or the admin, decides). The script holds
+    /// the domain's move lock (<see cref="StatusLockLines"/>) from before xl migrate until its clean-up has ended.
     /// </summary>
     internal static ShellScript BuildLiveScript(XenMigrationPlan plan, XenDomain domain)
     {
         var id = XlClient.IdArgument(domain.Id);
         var work = SshXenHost.BuildExecScript("xl", new[] { "migrate", "-s", plan.SshCommandText, id, plan.Address.Host });
         var dest = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToList();
+        // One move of a domain at a time, live or not: a second one's clean-up could destroy the first's incoming copy.
+        var operation = Guid.NewGuid().ToString("N");
+        var before = StatusLockLines(plan, operation, "running", (int)Math.Ceiling(plan.Request.Timeout.TotalSeconds), live: true);
         // (The supervisor ignores SIGPIPE and SIGHUP for a run with an after-part: it runs even when the session is gone.)
         var after = new ShellScript()
             .Append(SameDomainFunction(dest, plan.Uuid ?? domain.Uuid))
@@ -488,8 +486,9 @@ public sealed class XenMigrator
             .Line($"    done ;;")
             .Line($"  esac")
             .Line($"fi")
+            .Append(RemoveIfMineLines(operation))
             .Line($"exit \"$xenps_r\"");
-        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(plan.Request.Timeout), RemoteStopMode.HelpersOnly, null, after));
+        return SshXenHost.PathPrelude.Append(RemoteSupervisor.Wrap(work, RemoteSupervisor.DeadlineSeconds(plan.Request.Timeout), RemoteStopMode.HelpersOnly, before, after));
     }
 
     /// <summary>Sets xenps_to (the time limit of an ssh round trip) and defines the shell function xenps_same ID NAME: true when the destination's domain ID (by id, never by a name)
@@ -556,8 +555,8 @@ public sealed class XenMigrator
     }
 
     /// <summary>Waits (up to <see cref="OutcomeWait"/>) until the status file on the source has an end, or the script
-    /// is gone without one; null when the file cannot be read at all.</summary>
-    private async Task<XenMoveStatus?> WaitForOutcomeAsync(XenMigrationPlan plan, CancellationToken ct)
+    /// is gone without one; null when the file cannot be read at all, or is another move's (this one's went).</summary>
+    private async Task<XenMoveStatus?> WaitForOutcomeAsync(XenMigrationPlan plan, string operation, CancellationToken ct)
     {
         var until = DateTime.UtcNow + OutcomeWait;
         XenMoveStatus? last = null;
@@ -565,7 +564,7 @@ public sealed class XenMigrator
         {
             try
             {
-                last = await ReadStatusAsync(plan, ct).ConfigureAwait(false);
+                last = await ReadStatusAsync(plan, ct, operation).ConfigureAwait(false);
                 if (last is null || last.IsFinal || last.Alive == false) return last;
             }
             catch (XenException ex)
@@ -577,12 +576,15 @@ public sealed class XenMigrator
         }
     }
 
-    /// <summary>Removes the status file of a move that needs no later look (moved, or back where it was).</summary>
-    private async Task<XenMoveStatus> ForgetIfDoneAsync(XenMigrationPlan plan, XenMoveStatus status, CancellationToken ct)
+    /// <summary>Removes the status file of a move that needs no later look (moved, or back where it was), only while
+    /// it is still this move's (another move of the domain may have started since this one ended).</summary>
+    private async Task<XenMoveStatus> ForgetIfDoneAsync(XenMigrationPlan plan, XenMoveStatus status, string operation, CancellationToken ct)
     {
         if (status.End is XenMoveStatus.EndDestroyedSource or XenMoveStatus.EndResumedSource or XenMoveStatus.EndKeptSourcePaused)
         {
-            var script = StatusFolderLines(plan).Line($"rm -f -- \"$xenps_sd/move-\"{plan.Request.Domain.Id}\".status\"");
+            var script = StatusFolderLines(plan)
+                .Line($"xenps_sf=\"$xenps_sd/move-\"{plan.Request.Domain.Id}\".status\"")
+                .Append(RemoveIfMineLines(operation));
             try
             {
                 await _source.Host.RunScriptAsync(script, new HostRunOptions { Timeout = TimeSpan.FromSeconds(60), OnCommandLine = l => Output.WriteDebug("Running: " + l) }, ct).ConfigureAwait(false);
@@ -596,8 +598,8 @@ public sealed class XenMigrator
     }
 
     /// <summary>Reads the status file of this domain's move on the source (and whether its script still runs); null
-    /// when there is none.</summary>
-    internal async Task<XenMoveStatus?> ReadStatusAsync(XenMigrationPlan plan, CancellationToken ct)
+    /// when there is none, or when <paramref name="operation"/> is given and the file is another move's.</summary>
+    internal async Task<XenMoveStatus?> ReadStatusAsync(XenMigrationPlan plan, CancellationToken ct, string? operation = null)
     {
         var script = StatusFolderLines(plan)
             .Line($"xenps_sf=\"$xenps_sd/move-\"{plan.Request.Domain.Id}\".status\"")
@@ -620,7 +622,26 @@ public sealed class XenMigrator
         var status = XenMoveStatus.Parse(result.StandardOutput);
         // A file of another domain that had this id before (ids are reused only after a long while, or a reboot).
         if (status?.Uuid is { } u && plan.Uuid is { } mine && u != mine) return null;
+        if (operation is not null && status is not null && status.Operation != operation) return null;
         return status;
+    }
+
+    /// <summary>The move's script refused to start (nothing was changed): another move of the domain runs, or the
+    /// status folder is not private.</summary>
+    private void ThrowIfNotStarted(XenMigrationPlan plan, CommandResult result)
+    {
+        var name = plan.Request.Domain.Name;
+        var src = _source.Host.ComputerName;
+        if (result.ExitCode == BusyExit)
+        {
+            throw Fail("XenMigrationInProgress", XenErrorKind.ResourceUnavailable,
+                $"Another Move-XenDomain of '{name}' is running on '{src}': wait for it to end. Nothing was changed.");
+        }
+        if (result.ExitCode == StatusFolderExit)
+        {
+            throw Fail("XenMigrationFailed", XenErrorKind.PermissionDenied,
+                $"'{name}' was not moved: {XlErrorClassifier.Summarize(result.StandardError)} Nothing was changed.");
+        }
     }
 
     private const int BusyExit = 75;
@@ -641,6 +662,46 @@ public sealed class XenMigrator
         }
         return s;
     }
+
+    /// <summary>
+    /// The first lines of a move's script on the source (live or not): the private status folder (exit
+    /// <see cref="StatusFolderExit"/> when it is not), the refusal of a second move of the same domain while one runs
+    /// (a status file without an end whose process is alive: exit <see cref="BusyExit"/>), and this move's status file
+    /// (xenps_sf), which says that it runs until it ends (not live: its end line; live: the file is removed).
+    /// </summary>
+    private static ShellScript StatusLockLines(XenMigrationPlan plan, string operation, string was, int limit, bool live)
+    {
+        var id = plan.Request.Domain.Id;
+        var uuid = plan.Uuid?.ToString("D") ?? "-";
+        var s = new ShellScript()
+            .Line($"umask 077")
+            .Append(StatusFolderLines(plan))
+            .Line($"mkdir -p -- \"$xenps_sd\" 2>/dev/null")
+            .Line($"if [ -L \"$xenps_sd\" ] || [ ! -d \"$xenps_sd\" ] || [ ! -O \"$xenps_sd\" ] || ! chmod 700 -- \"$xenps_sd\"; then")
+            .Line($"  printf 'xenps: the status folder %s on this host is not a private directory of this user (a symbolic link, not a directory, or someone else'\\''s)\\n' \"$xenps_sd\" >&2; exit {StatusFolderExit}")
+            .Line($"fi")
+            .Line($"xenps_sf=\"$xenps_sd/move-\"{id}\".status\"; export xenps_sf")
+            // Made with noclobber (O_EXCL): of two moves that start together, one gets the file, the other is refused.
+            .Line($"xenps_lock() {{ ( set -C; printf 'xenps-move 1\\nop %s\\npid %s\\ndomid %s\\nuuid %s\\nwas %s\\nlimit %s\\n%s' {operation} \"$$\" {id} {uuid} {was} {limit} {(live ? "live 1\n" : string.Empty)} > \"$xenps_sf\" ) 2>/dev/null; }}")
+            .Line($"if ! xenps_lock; then")
+            // The file of another move: it runs while it has no end and its process lives; else it is an old one.
+            .Line($"  if [ -f \"$xenps_sf\" ] && ! grep -q '^end ' \"$xenps_sf\"; then")
+            .Line($"    xenps_p=$(awk '$1 == \"pid\" {{ print $2; exit }}' \"$xenps_sf\")")
+            .Line($"    if [ -n \"$xenps_p\" ] && kill -s 0 \"$xenps_p\" 2>/dev/null; then echo \"xenps: another move of domain \"{id}\" is running (process $xenps_p)\" >&2; exit {BusyExit}; fi")
+            .Line($"  fi")
+            .Line($"  rm -f -- \"$xenps_sf\"")
+            .Line($"  if ! xenps_lock; then")
+            .Line($"    [ -e \"$xenps_sf\" ] && {{ echo \"xenps: another move of domain \"{id}\" has just started\" >&2; exit {BusyExit}; }}")
+            .Line($"    printf 'xenps: the status file %s cannot be written\\n' \"$xenps_sf\" >&2; exit {StatusFolderExit}")
+            .Line($"  fi")
+            .Line($"fi")
+            .Line($"rm -f -- \"$xenps_sf.pipe\" \"$xenps_sf.save\"");
+        return s;
+    }
+
+    /// <summary>Removes the status file xenps_sf only when it is the move <paramref name="operation"/>'s.</summary>
+    private static ShellScript RemoveIfMineLines(string operation) =>
+        ShellScript.Of($"[ \"$(awk '$1 == \"op\" {{ print $2; exit }}' \"$xenps_sf\" 2>/dev/null)\" = {operation} ] && rm -f -- \"$xenps_sf\"; :");
 
     /// <summary>
     /// The script the source runs for a move without -Live. Read whole before it starts (the supervisor's brace group);
@@ -675,20 +736,8 @@ public sealed class XenMigrator
         // (The supervisor ignores SIGPIPE and SIGHUP for a run with an after-part: the decision is made even when the
         // session is gone.)
         var before = new ShellScript()
-            .Line($"umask 077")
-            .Append(StatusFolderLines(plan))
-            .Line($"mkdir -p -- \"$xenps_sd\" 2>/dev/null")
-            .Line($"if [ -L \"$xenps_sd\" ] || [ ! -d \"$xenps_sd\" ] || [ ! -O \"$xenps_sd\" ] || ! chmod 700 -- \"$xenps_sd\"; then")
-            .Line($"  printf 'xenps: the status folder %s on this host is not a private directory of this user (a symbolic link, not a directory, or someone else'\\''s)\\n' \"$xenps_sd\" >&2; exit {StatusFolderExit}")
-            .Line($"fi")
-            .Line($"xenps_sf=\"$xenps_sd/move-\"{id}\".status\"; export xenps_sf")
-            .Line($"if [ -f \"$xenps_sf\" ] && ! grep -q '^end ' \"$xenps_sf\"; then")
-            .Line($"  xenps_p=$(awk '$1 == \"pid\" {{ print $2; exit }}' \"$xenps_sf\")")
-            .Line($"  if [ -n \"$xenps_p\" ] && kill -s 0 \"$xenps_p\" 2>/dev/null; then echo \"xenps: another move of domain \"{id}\" is running (process $xenps_p)\" >&2; exit {BusyExit}; fi")
-            .Line($"fi")
-            .Line($"rm -f -- \"$xenps_sf\" \"$xenps_sf.pipe\" \"$xenps_sf.save\"")
+            .Append(StatusLockLines(plan, operation, was, limit, live: false))
             .Line($"xenps_note() {{ printf '%s %s\\n' \"$*\" \"$(date +%s)\" >> \"$xenps_sf\"; printf 'xenps-move: %s\\n' \"$*\" >&2; }}")
-            .Line($"printf 'xenps-move 1\\nop %s\\npid %s\\ndomid %s\\nuuid %s\\nwas %s\\nlimit %s\\n' {operation} \"$$\" {id} {uuid} {was} {limit} > \"$xenps_sf\"")
             .Line($"mkfifo -m 600 \"$xenps_sf.pipe\" || {{ xenps_note end {XenMoveStatus.EndResumedSource}; exit 1; }}")
             .Line($"xenps_note phase saving");
 

@@ -67,6 +67,9 @@ public sealed class XenMoveStatus
     };
 
     public string? Operation { get; private set; }
+
+    /// <summary>A live migration's file: it only says that the migration runs (the file goes when it ends).</summary>
+    public bool Live { get; private set; }
     public int? Pid { get; private set; }
     public int? DomainId { get; private set; }
     public Guid? Uuid { get; private set; }
@@ -160,6 +163,9 @@ public sealed class XenMoveStatus
                 case "end" when rest.Count >= 1 && Ends.Contains(rest[0]):
                     s.End = rest[0];
                     s.Ended = Time(rest);
+                    break;
+                case "live" when rest.Count == 1:
+                    s.Live = rest[0] == "1";
                     break;
                 case "alive" when rest.Count == 1:
                     s.Alive = rest[0] == "1";

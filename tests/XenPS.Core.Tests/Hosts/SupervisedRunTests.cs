@@ -203,7 +203,8 @@ public sealed class SupervisedRunTests : IDisposable
     /// <summary>xl save and xl migrate are stopped through their helpers only, also when the session goes before a
     /// helper exists: the program itself is never sent SIGTERM (it may be asking the guest to suspend; killed there it
     /// leaves the guest suspended, as the lab showed with a connection cut 0.3 s into Save-XenDomain). The helper that
-    /// appears later gets SIGTERM, and the program cleans up. With <see cref="RemoteStopMode.ChildrenFirst"/> the same
+    /// appears later gets SIGTERM (a helper is known by its name: here sh, as xl migrate's transport), and the program
+    /// cleans up. With <see cref="RemoteStopMode.ChildrenFirst"/> the same
     /// program is killed at once (the contrast, and why save and migrate do not use it).</summary>
     [Theory]
     [InlineData(true)]
@@ -212,7 +213,7 @@ public sealed class SupervisedRunTests : IDisposable
     {
         var outcome = Path.Combine(_dir, "outcome");
         var started = Path.Combine(_dir, "started");
-        var work = SshXenHost.PathPrelude.Line($"exec /bin/sh -c {ShellScript.Of($"trap 'echo killed > {outcome}; exit 143' TERM; echo $$ > {PidFile}; while [ ! -e {started} ]; do sleep 0.1; done; sleep 2; sleep 300 & echo $! >> {PidFile}; wait $!; echo cleaned > {outcome}; exit 1")}");
+        var work = SshXenHost.PathPrelude.Line($"exec /bin/sh -c {ShellScript.Of($"trap 'echo killed > {outcome}; exit 143' TERM; echo $$ > {PidFile}; while [ ! -e {started} ]; do sleep 0.1; done; sleep 2; sh -c 'sleep 300; :' & echo $! >> {PidFile}; wait $!; echo cleaned > {outcome}; exit 1")}");
         var script = RemoteSupervisor.Wrap(work, deadlineSeconds: 0, helpersOnly ? RemoteStopMode.HelpersOnly : RemoteStopMode.ChildrenFirst,
             after: ShellScript.Of($"exit \"$xenps_r\""));
         using var cts = new CancellationTokenSource();

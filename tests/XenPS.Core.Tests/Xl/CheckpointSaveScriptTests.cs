@@ -31,8 +31,13 @@ public sealed class CheckpointSaveScriptTests : IDisposable
             "case \"$(cat \"$XENPS_T_DIR/mode\")\" in\n" +
             "  ok) printf 'complete' >> \"$f\"; exit 0 ;;\n" +
             "  fail) echo 'libxl: error: domain 7: saving failed' >&2; exit 1 ;;\n" +
-            "  hang) : > \"$XENPS_T_DIR/started\"; sleep 120; echo 'Failed to save domain, resuming domain' >&2; : > \"$XENPS_T_DIR/ended\"; exit 1 ;;\n" +
+            "  hang) : > \"$XENPS_T_DIR/started\"; libxl-save-helper; echo 'Failed to save domain, resuming domain' >&2; : > \"$XENPS_T_DIR/ended\"; exit 1 ;;\n" +
             "esac");
+        // The helper, under libxl's name (the supervisor stops helpers by name, never other children of xl such as
+        // its hotplug scripts).
+        var helper = Path.Combine(_t.Bin, "libxl-save-helper");
+        File.WriteAllText(helper, "#!/bin/sh\nsleep 120\n:\n");
+        File.SetUnixFileMode(helper, (UnixFileMode)Convert.ToInt32("755", 8));
     }
 
     public void Dispose() => _t.Dispose();

@@ -42,6 +42,8 @@ public sealed class LiveMoveScriptTests : IDisposable
 
     private const string GuestUuid = "5f0c4a4e-1f9e-4d2b-9a51-2d6c1c0f7a11";
 
+    private string StatusDir => Path.Combine(_t.Dir, "status");
+
     /// <summary>uuid: the guest's UUID known to XenPS ("" when xl list -l gave none); the destination's copy carries
     /// <see cref="GuestUuid"/> (another UUID: a domain that only looks like the incoming copy).</summary>
     [Theory]
@@ -61,7 +63,7 @@ public sealed class LiveMoveScriptTests : IDisposable
         File.WriteAllText(Path.Combine(_t.Dir, "rc"), migrateExit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var domain = new XenDomain { Name = Name, Id = 7, State = XenDomainState.Running, Uuid = uuid.Length > 0 ? Guid.Parse(uuid) : null };
         var address = new SshTarget("xenlab2", "root", null);
-        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true }, address, XenMigrator.BuildSshCommand(address));
+        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true, StatusDirectory = StatusDir }, address, XenMigrator.BuildSshCommand(address));
         var script = XenMigrator.BuildLiveScript(plan, domain);
         var run = await _t.RunHeldScriptAsync(shell, script.Text);
 
@@ -84,6 +86,8 @@ public sealed class LiveMoveScriptTests : IDisposable
             calls.Any(c => c.Tool == "ssh" && c.Args.Length >= 3 && c.Args[^3] == "list" && c.Args[^2] == "-v" && c.Args[^1] == "11"));
         if (migrateExit == 0) Assert.Single(calls);
         Assert.False(File.Exists(_t.Canary), "the canary exists");
+        // The lock of this move went with it.
+        Assert.Empty(Directory.GetFiles(StatusDir));
     }
 
     /// <summary>A copy that the destination lists only after the first look (another migration of the guest, retried
@@ -100,13 +104,68 @@ public sealed class LiveMoveScriptTests : IDisposable
         File.WriteAllText(Path.Combine(_t.Dir, "later"), "12");
         var domain = new XenDomain { Name = Name, Id = 7, State = XenDomainState.Running, Uuid = Guid.Parse(GuestUuid) };
         var address = new SshTarget("xenlab2", "root", null);
-        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true }, address, XenMigrator.BuildSshCommand(address));
+        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true, StatusDirectory = StatusDir }, address, XenMigrator.BuildSshCommand(address));
         var run = await _t.RunHeldScriptAsync(shell, XenMigrator.BuildLiveScript(plan, domain).Text);
 
         Assert.Equal(1, run.ExitCode);
         var calls = _t.Calls().Where(c => c.Tool == "ssh").Select(c => string.Join(" ", c.Args.Skip(c.Args.Length - 2))).ToList();
         Assert.Equal(new[] { "xl list", "xl list" }, calls);
         Assert.False(File.Exists(Path.Combine(_t.Dir, "destroyed")));
+        Assert.False(File.Exists(_t.Canary), "the canary exists");
+    }
+
+    /// <summary>One move of a domain at a time, live or not: while another move's status file has no end and its
+    /// process lives, the live move is refused (exit 75) before xl migrate runs, and that file is left as it was; a file
+    /// whose process is gone is an old one and does not stop it. While xl migrate runs, the file says so.</summary>
+    [Theory]
+    [InlineData("sh", true)]
+    [InlineData("sh", false)]
+    [InlineData("busybox", true)]
+    public async Task AnotherMoveOfTheDomainThatStillRunsRefusesTheLiveMove(string shell, bool otherAlive)
+    {
+        File.WriteAllText(Path.Combine(_t.Dir, "name"), Name);
+        File.WriteAllText(Path.Combine(_t.Dir, "state"), "-b----");
+        File.WriteAllText(Path.Combine(_t.Dir, "rc"), "0");
+        File.WriteAllText(Path.Combine(_t.Dir, "uuid"), GuestUuid);
+        Directory.CreateDirectory(StatusDir);
+        File.SetUnixFileMode(StatusDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // A pid that is alive (this test's process) or gone (a finished process's).
+        int pid;
+        if (otherAlive) pid = Environment.ProcessId;
+        else
+        {
+            using var p = System.Diagnostics.Process.Start("true")!;
+            p.WaitForExit();
+            pid = p.Id;
+        }
+        var other = $"xenps-move 1\nop 0123\npid {pid}\ndomid 7\nuuid {GuestUuid}\nwas running\nlimit 600\nphase saving 1\n";
+        var file = Path.Combine(StatusDir, "move-7.status");
+        File.WriteAllText(file, other);
+        var domain = new XenDomain { Name = Name, Id = 7, State = XenDomainState.Running, Uuid = Guid.Parse(GuestUuid) };
+        var address = new SshTarget("xenlab2", "root", null);
+        var plan = new XenMigrationPlan(new XenMigrationRequest(domain) { Live = true, StatusDirectory = StatusDir }, address, XenMigrator.BuildSshCommand(address));
+        // The stand-in xl records the status file while it "migrates".
+        _t.Tool("xl", "case \"$1\" in migrate) cat \"$XENPS_T_DIR/status/move-7.status\" > \"$XENPS_T_DIR/seen\"; exit 0 ;; esac\nexit 0");
+        var run = await _t.RunHeldScriptAsync(shell, XenMigrator.BuildLiveScript(plan, domain).Text);
+
+        if (otherAlive)
+        {
+            Assert.Equal(75, run.ExitCode);
+            Assert.Contains("another move of domain 7 is running", run.StandardError, StringComparison.Ordinal);
+            Assert.Empty(_t.Calls());
+            Assert.Equal(other, File.ReadAllText(file));
+        }
+        else
+        {
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("migrate", Assert.Single(_t.Calls()).Args[0]);
+            var seen = XenMoveStatus.Parse(File.ReadAllText(Path.Combine(_t.Dir, "seen")));
+            Assert.NotNull(seen);
+            Assert.True(seen!.Live);
+            Assert.Null(seen.End);
+            Assert.Equal(7, seen.DomainId);
+            Assert.False(File.Exists(file));
+        }
         Assert.False(File.Exists(_t.Canary), "the canary exists");
     }
 }
