@@ -165,7 +165,8 @@ public sealed class FakeXl : IDisposable
 
     /// <summary>Makes these arguments behave like xl migrate waiting on its ssh transport (a child process): when that
     /// child is killed, it says what xl says when its transport breaks before the final handshake ("Migration failed,
-    /// resuming at sender.") and exits 1. The transport's pid goes to transport.pid, xl's own to sleep.pid.</summary>
+    /// resuming at sender.") and exits 1. The transport is an sh, as xl's (sh -c "ssh ..."): the supervisor stops an xl
+    /// migrate's helpers by name. The transport's pid goes to transport.pid, xl's own to sleep.pid.</summary>
     public FakeXl Transport(string arguments)
     {
         _transports.Add(arguments);
@@ -290,7 +291,7 @@ public sealed class FakeXl : IDisposable
         }
         foreach (var args in _transports)
         {
-            sb.Append("  '").Append(Sq(args)).Append("') echo $$ > '").Append(Directory).Append("/sleep.pid'; sleep 300 & echo $! > '").Append(Directory).Append("/transport.pid'; ")
+            sb.Append("  '").Append(Sq(args)).Append("') echo $$ > '").Append(Directory).Append("/sleep.pid'; sh -c 'sleep 300; :' & echo $! > '").Append(Directory).Append("/transport.pid'; ")
               .Append("wait $!; echo 'migration sender: libxl_domain_suspend failed (rc=-3)' >&2; echo 'Migration failed, resuming at sender.' >&2; exit 1 ;;\n");
         }
         foreach (var (args, seconds) in _sleeps)
