@@ -335,20 +335,24 @@ public sealed class XenMigrator
 
         if (plan.Request.Live)
         {
-            var notStarted = false;
+            var args = new[] { "migrate", "-s", plan.SshCommandText, XlClient.IdArgument(domain.Id), plan.Address.Host };
+            var display = _source.Host.Describe("xl", args);
+            CommandResult result;
             try
             {
-                var args = new[] { "migrate", "-s", plan.SshCommandText, XlClient.IdArgument(domain.Id), plan.Address.Host };
-                var display = _source.Host.Describe("xl", args);
-                var result = await XlClient.RunSelfSupervisedAsync(_source.Host, Output, BuildLiveScript(plan, domain), display, "supervised on the host",
+                result = await XlClient.RunSelfSupervisedAsync(_source.Host, Output, BuildLiveScript(plan, domain), display, "supervised on the host",
                     plan.Request.Timeout, OnLine, ct).ConfigureAwait(false);
-                notStarted = result.ExitCode is BusyExit or StatusFolderExit;
-                ThrowIfNotStarted(plan, result);
-                if (result.ExitCode != 0) throw XlErrorClassifier.Classify(result, display, _source.Host.ComputerName);
             }
-            catch (XenException ex) when (!ct.IsCancellationRequested && !notStarted)
+            catch (XenException ex) when (!ct.IsCancellationRequested)
             {
                 throw await LiveFailedAsync(plan, ex).ConfigureAwait(false);
+            }
+            // Refused before xl migrate ran: nothing to look at afterwards.
+            ThrowIfNotStarted(plan, result);
+            if (result.ExitCode != 0)
+            {
+                var failed = XlErrorClassifier.Classify(result, display, _source.Host.ComputerName);
+                throw ct.IsCancellationRequested ? failed : await LiveFailedAsync(plan, failed).ConfigureAwait(false);
             }
         }
         else
@@ -729,7 +733,6 @@ public sealed class XenMigrator
         var ssh = plan.SshCommand.Concat(new[] { plan.Address.Host }).ToList();
         var restore = plan.WasRunning ? new[] { "xl", "restore", "/dev/stdin" } : new[] { "xl", "restore", "-p", "/dev/stdin" };
         var was = plan.WasRunning ? "running" : "paused";
-        var uuid = plan.Uuid?.ToString("D") ?? "-";
         var limit = (int)Math.Ceiling(plan.Request.Timeout.TotalSeconds);
         var settle = Math.Max(0, (int)Math.Ceiling(plan.Request.SettleTime.TotalSeconds));
 
